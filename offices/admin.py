@@ -1,0 +1,68 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from offices.models import AuditEvent, Municipality, Office, Prefecture, Region, Role, User
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Prefecture)
+class PrefectureAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_kana", "name_en", "region"]
+    list_filter = ["region"]
+    search_fields = ["code", "name", "name_kana", "name_en"]
+    list_select_related = ["region"]
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "name", "division", "phone", "prefecture", "region", "is_region_head"]
+    list_filter = ["region", "prefecture", "is_region_head"]
+    search_fields = ["code", "label", "name", "phone"]
+    list_select_related = ["region", "prefecture"]
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["lg_code", "name", "name_kana", "kind", "prefecture", "subprefecture", "office", "is_active"]
+    list_filter = ["kind", "is_active", "prefecture", "office"]
+    search_fields = ["lg_code", "name", "name_kana"]
+    list_select_related = ["prefecture", "office"]
+    list_per_page = 100
+
+
+class RoleInline(admin.TabularInline):
+    model = Role
+    extra = 0
+    autocomplete_fields = ["municipality"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [RoleInline]
+    list_display = ["username", "display_name", "email", "is_active", "is_staff", "last_login"]
+    search_fields = ["username", "display_name", "email"]
+    fieldsets = DjangoUserAdmin.fieldsets + ((_("Display"), {"fields": ["display_name"]}),)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "action", "actor", "username", "target", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["username", "target"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

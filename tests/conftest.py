@@ -1,0 +1,95 @@
+"""Shared fixtures: the national master data, a user of each demo role, logged-in clients."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from offices.models import Municipality, Role, User
+
+DEMO_ROLES = {
+    # fixture name: (role kind, target field, natural key, read only)
+    "hq": ("headquarters", None, None, False),
+    "viewer_hq": ("headquarters", None, None, True),
+    "bureau_hokkaido": ("bureau", "region", "hokkaido", False),
+    "bureau_chugoku_shikoku": ("bureau", "region", "chugoku-shikoku", False),
+    "center_sapporo": ("center", "office", "sapporo", False),
+    "center_hakodate": ("center", "office", "hakodate", False),
+    "viewer_sapporo": ("center", "office", "sapporo", True),
+    "pref_01": ("prefecture", "prefecture", "01", False),
+    "lg_otaru": ("municipality", "municipality", "012033", False),
+    "lg_hakodate": ("municipality", "municipality", "012025", False),
+    "lg_sapporo": ("municipality", "municipality", "011002", False),
+}
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_private(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
+    settings.LANGUAGE_CODE = "ja"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the master data once per test database; every test then runs inside a rollback."""
+    with django_db_blocker.unblock():
+        call_command("load_master_data", verbosity=0, stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture
+def master(db):
+    """The national master data (reloaded if a transactional test flushed it)."""
+    if not Municipality.objects.exists():
+        call_command("load_master_data", verbosity=0, stdout=open("/dev/null", "w"))
+
+
+def make_user(username: str, kind: str, field: str | None = None, key: str | None = None, read_only: bool = False):
+    from offices.models import Municipality, Office, Prefecture, Region
+
+    user = User.objects.create_user(username=username, password="pass-for-tests-123")
+    target = {}
+    if field:
+        model = {"region": Region, "office": Office, "prefecture": Prefecture, "municipality": Municipality}[field]
+        target = {field: model.objects.get_by_natural_key(key)}
+    Role.objects.create(user=user, kind=kind, read_only=read_only, **target)
+    return user
+
+
+def _user_fixture(name):
+    @pytest.fixture(name=name)
+    def fixture(master):
+        kind, field, key, read_only = DEMO_ROLES[name]
+        return make_user(name.replace("_", "-"), kind, field, key, read_only)
+
+    return fixture
+
+
+for _name in DEMO_ROLES:
+    globals()[_name] = _user_fixture(_name)
+
+
+@pytest.fixture
+def client_for():
+    """Return a logged-in test client for a user: ``client_for(center_sapporo)``."""
+
+    def login(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def otaru(master):
+    return Municipality.objects.get(lg_code="012033")
+
+
+@pytest.fixture
+def hakodate_city(master):
+    return Municipality.objects.get(lg_code="012025")
+
+
+@pytest.fixture
+def hokkaido_government(master):
+    return Municipality.objects.get(lg_code="010006")
