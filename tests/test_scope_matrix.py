@@ -1,0 +1,85 @@
+"""Every URL × every role × in scope / out of scope, built from the URL configuration.
+
+A route without a rule in tests/scope_rules/ fails here, so a new view cannot
+land without someone deciding who may see and change it.
+"""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.scope_rules import EXEMPT_NAMES, EXEMPT_PREFIXES, ROLES, all_rules
+from tests.scope_rules.world import World
+
+RULES = all_rules()
+
+
+def _route_names(patterns=None, namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = "{}{}:".format(namespace, entry.namespace) if entry.namespace else namespace
+            yield from _route_names(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield namespace + entry.name
+
+
+def test_every_route_has_a_scope_rule():
+    named = {name for name in _route_names() if not name.startswith(EXEMPT_PREFIXES) and name not in EXEMPT_NAMES}
+    ruled = {rule.name for rule in RULES}
+    assert named - ruled == set(), "routes without a scope rule in tests/scope_rules/"
+    assert ruled - named == set(), "scope rules for routes that do not exist"
+
+
+def _unnamed_routes(patterns=None):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            yield from _unnamed_routes(entry.url_patterns)
+        elif isinstance(entry, URLPattern) and not entry.name:
+            yield str(entry.pattern)
+
+
+def test_every_route_has_a_name():
+    assert list(_unnamed_routes()) == []
+
+
+@pytest.fixture
+def world(master, request):
+    users = {role: request.getfixturevalue(role) for role in ROLES}
+    return World(users)
+
+
+def _url(rule, world):
+    url = reverse(rule.name, kwargs=rule.kwargs(world))
+    return url + ("?" + rule.query if rule.query else "")
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
+def test_anonymous_is_sent_to_sign_in(rule, world):
+    response = Client().get(_url(rule, world))
+    assert response.status_code == rule.anonymous
+    if rule.anonymous == HTTPStatus.FOUND:
+        assert reverse("login") in response["Location"]
+
+
+CASES = [(rule, role) for rule in RULES if rule.get is not None for role in ROLES]
+
+
+@pytest.mark.parametrize("rule, role", CASES, ids=["{}-{}".format(rule.id, role) for rule, role in CASES])
+def test_get_status_for_role(rule, role, world, client_for):
+    response = client_for(world.users[role]).get(_url(rule, world))
+    assert response.status_code == rule.get[role]
+
+
+POST_CASES = [(rule, role) for rule in RULES if rule.post is not None for role in ROLES]
+
+
+@pytest.mark.parametrize("rule, role", POST_CASES, ids=["{}-{}".format(rule.id, role) for rule, role in POST_CASES])
+def test_post_status_for_role(rule, role, world, client_for):
+    response = client_for(world.users[role]).post(_url(rule, world), rule.post_data(world))
+    assert response.status_code == rule.post[role], getattr(response, "context", None) and [
+        form.errors for form in (response.context or {}).get("forms", [])
+    ]
