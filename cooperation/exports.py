@@ -25,7 +25,7 @@ def _disposition(filename: str) -> str:
     from urllib.parse import quote
 
     ascii_name = filename.encode("ascii", "ignore").decode() or "export"
-    return "attachment; filename=\"{}\"; filename*=UTF-8''{}".format(ascii_name, quote(filename))
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:

@@ -32,7 +32,7 @@ def era_year(year: int, on: datetime.date | None = None) -> tuple[str, int]:
     for start, name, _letter in ERAS:
         if on >= start:
             return name, year - start.year + 1
-    raise ValueError("No era for {}".format(on))
+    raise ValueError(f"No era for {on}")
 
 
 def fiscal_year_label(year: int) -> str:
@@ -42,7 +42,7 @@ def fiscal_year_label(year: int) -> str:
     # 2019年度 began under 平成 (4 April 2019) but is called 令和元年度 by convention.
     name, number = era_year(year, datetime.date(year, 12, 31) if year == 2019 else None)
     number_label = "元" if number == 1 else str(number)
-    return "{}{}年度 ({}年度)".format(name, number_label, year)
+    return f"{name}{number_label}年度 ({year}年度)"
 
 
 def format_date(day: datetime.date | None) -> str:
@@ -51,4 +51,4 @@ def format_date(day: datetime.date | None) -> str:
         return ""
     if (get_language() or "ja").startswith("en"):
         return day.strftime("%-d %b %Y")
-    return "{}年{}月{}日".format(day.year, day.month, day.day)
+    return f"{day.year}年{day.month}月{day.day}日"

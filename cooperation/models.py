@@ -109,7 +109,7 @@ class RequestItem(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return "{} {}".format(self.code, self.title)
+        return f"{self.code} {self.title}"
 
     def natural_key(self):
         return (self.code,)
@@ -181,7 +181,7 @@ class Progress(models.Model):
         indexes = [models.Index(fields=["item", "stage"], name="progress_item_stage")]
 
     def __str__(self) -> str:
-        return "{} {} {}".format(self.municipality, self.item.code, self.get_stage_display())
+        return f"{self.municipality} {self.item.code} {self.get_stage_display()}"
 
     def get_absolute_url(self) -> str:
         return self.municipality.get_absolute_url()
@@ -253,9 +253,8 @@ class ProgressChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "{}: {} → {} ({})".format(
-            self.progress_id, self.get_from_stage_display(), self.get_to_stage_display(), self.effective_date
-        )
+        stages = f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"
+        return f"{self.progress_id}: {stages} ({self.effective_date})"
 
     @property
     def evidence(self):
@@ -330,7 +329,7 @@ class Activity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "{} {}".format(self.date, self.title)
+        return f"{self.date} {self.title}"
 
     def get_absolute_url(self) -> str:
         return reverse("cooperation:activity_detail", kwargs={"pk": self.pk})
@@ -436,7 +435,7 @@ class Referral(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "{} {} ({})".format(self.municipality, self.get_topic_display(), self.received_on)
+        return f"{self.municipality} {self.get_topic_display()} ({self.received_on})"
 
     def get_absolute_url(self) -> str:
         return reverse("cooperation:referral_detail", kwargs={"pk": self.pk})
@@ -449,7 +448,9 @@ class ReferralEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=16, choices=Referral.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=Referral.Status.choices)
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    by = models.ForeignKey(User, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    by = models.ForeignKey(
+        User, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -458,7 +459,7 @@ class ReferralEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return "{} → {}".format(self.from_status, self.to_status)
+        return f"{self.from_status} → {self.to_status}"
 
 
 class ImportBatchQuerySet(models.QuerySet):
@@ -495,7 +496,7 @@ class ImportBatch(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return "{} ({})".format(self.file_name, self.created_at)
+        return f"{self.file_name} ({self.created_at})"
 
     def get_absolute_url(self) -> str:
         return reverse("cooperation:importbatch_detail", kwargs={"pk": self.pk})

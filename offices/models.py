@@ -70,11 +70,11 @@ class Prefecture(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
-    def natural_key(self):
-        return (self.code,)
-
     def get_absolute_url(self) -> str:
         return reverse("cooperation:prefecture_report", kwargs={"code": self.code})
+
+    def natural_key(self):
+        return (self.code,)
 
     @property
     def display_name(self) -> str:
@@ -117,11 +117,11 @@ class Office(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    def natural_key(self):
-        return (self.code,)
-
     def get_absolute_url(self) -> str:
         return reverse("cooperation:office_desk", kwargs={"code": self.code})
+
+    def natural_key(self):
+        return (self.code,)
 
 
 class MunicipalityQuerySet(models.QuerySet):
@@ -180,11 +180,11 @@ class Municipality(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def natural_key(self):
-        return (self.lg_code,)
-
     def get_absolute_url(self) -> str:
         return reverse("cooperation:municipality_detail", kwargs={"lg_code": self.lg_code})
+
+    def natural_key(self):
+        return (self.lg_code,)
 
     @property
     def is_prefecture(self) -> bool:
@@ -266,7 +266,7 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         target = self.region or self.office or self.prefecture or self.municipality
-        label = self.get_kind_display() if target is None else "{} ({})".format(self.get_kind_display(), target)
+        label = self.get_kind_display() if target is None else f"{self.get_kind_display()} ({target})"
         return "{} [{}]".format(label, _("read only")) if self.read_only else label
 
     def clean(self) -> None:
@@ -323,4 +323,4 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["action", "at"], name="audit_action_at")]
 
     def __str__(self) -> str:
-        return "{} {} {}".format(self.at, self.username or self.actor_id, self.action)
+        return f"{self.at} {self.username or self.actor_id} {self.action}"

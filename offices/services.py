@@ -32,9 +32,7 @@ class LoadReport:
     def lines(self) -> list[str]:
         names = sorted(set(self.created) | set(self.updated) | set(self.deactivated))
         return [
-            "{}: created {}, updated {}, deactivated {}".format(
-                name, self.created[name], self.updated[name], self.deactivated[name]
-            )
+            f"{name}: created {self.created[name]}, updated {self.updated[name]}, deactivated {self.deactivated[name]}"
             for name in names
         ]
 
@@ -85,7 +83,7 @@ class Jurisdiction:
             or self.by_area.get((prefecture_code, ""))
         )
         if code is None:
-            raise ValueError("No center serves {} (prefecture {}, {})".format(lg_code, prefecture_code, subprefecture))
+            raise ValueError(f"No center serves {lg_code} (prefecture {prefecture_code}, {subprefecture})")
         return code
 
 

@@ -19,7 +19,7 @@ RULES = all_rules()
 def _route_names(patterns=None, namespace=""):
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
         if isinstance(entry, URLResolver):
-            inner = "{}{}:".format(namespace, entry.namespace) if entry.namespace else namespace
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from _route_names(entry.url_patterns, inner)
         elif isinstance(entry, URLPattern) and entry.name:
             yield namespace + entry.name
@@ -68,7 +68,7 @@ def test_anonymous_is_sent_to_sign_in(rule, world):
 CASES = [(rule, role) for rule in RULES if rule.get is not None for role in ROLES]
 
 
-@pytest.mark.parametrize("rule, role", CASES, ids=["{}-{}".format(rule.id, role) for rule, role in CASES])
+@pytest.mark.parametrize("rule, role", CASES, ids=[f"{rule.id}-{role}" for rule, role in CASES])
 def test_get_status_for_role(rule, role, world, client_for):
     response = client_for(world.users[role]).get(_url(rule, world))
     assert response.status_code == rule.get[role]
@@ -77,7 +77,7 @@ def test_get_status_for_role(rule, role, world, client_for):
 POST_CASES = [(rule, role) for rule in RULES if rule.post is not None for role in ROLES]
 
 
-@pytest.mark.parametrize("rule, role", POST_CASES, ids=["{}-{}".format(rule.id, role) for rule, role in POST_CASES])
+@pytest.mark.parametrize("rule, role", POST_CASES, ids=[f"{rule.id}-{role}" for rule, role in POST_CASES])
 def test_post_status_for_role(rule, role, world, client_for):
     response = client_for(world.users[role]).post(_url(rule, world), rule.post_data(world))
     assert response.status_code == rule.post[role], getattr(response, "context", None) and [

@@ -25,7 +25,7 @@ LETTER_PHONES = {
 
 
 def test_there_are_47_prefectures_with_contiguous_codes():
-    assert list(Prefecture.objects.values_list("code", flat=True)) == ["{:02d}".format(n) for n in range(1, 48)]
+    assert list(Prefecture.objects.values_list("code", flat=True)) == [f"{n:02d}" for n in range(1, 48)]
 
 
 def test_there_are_9_regions_with_shikoku_under_chugoku_shikoku_and_okinawa_in_none():

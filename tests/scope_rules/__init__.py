@@ -29,7 +29,15 @@ ROLES = [
 ]
 
 # Handy groups for writing rules.
-MINISTRY = ["hq", "viewer_hq", "bureau_hokkaido", "bureau_chugoku_shikoku", "center_sapporo", "center_hakodate", "viewer_sapporo"]
+MINISTRY = [
+    "hq",
+    "viewer_hq",
+    "bureau_hokkaido",
+    "bureau_chugoku_shikoku",
+    "center_sapporo",
+    "center_hakodate",
+    "viewer_sapporo",
+]
 MUNICIPAL = ["pref_01", "lg_otaru", "lg_hakodate", "lg_sapporo"]
 
 
@@ -37,7 +45,7 @@ def statuses(default: int, **overrides: int) -> dict[str, int]:
     """Every role gets ``default`` unless named: ``statuses(404, hq=200, center_sapporo=200)``."""
     unknown = set(overrides) - set(ROLES)
     if unknown:
-        raise ValueError("Unknown roles: {}".format(sorted(unknown)))
+        raise ValueError(f"Unknown roles: {sorted(unknown)}")
     return {role: overrides.get(role, default) for role in ROLES}
 
 
@@ -63,8 +71,8 @@ class Rule:
     def __post_init__(self):
         for mapping in (self.get, self.post):
             if mapping is not None and set(mapping) != set(ROLES):
-                raise ValueError("{}: give a status for every role, missing {}".format(
-                    self.name, sorted(set(ROLES) - set(mapping))))
+                missing = sorted(set(ROLES) - set(mapping))
+                raise ValueError(f"{self.name}: give a status for every role, missing {missing}")
 
     @property
     def id(self) -> str:
@@ -90,6 +98,6 @@ def all_rules() -> list[Rule]:
     for module_info in pkgutil.iter_modules(__path__):
         if module_info.name == "world":
             continue
-        module = importlib.import_module("{}.{}".format(__name__, module_info.name))
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
         rules.extend(getattr(module, "RULES", []))
     return rules

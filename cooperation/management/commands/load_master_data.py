@@ -25,7 +25,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "request items: created {created}, updated {updated}".format(**items)
         )
-        self.stdout.write("progress rows created: {}".format(progress))
+        self.stdout.write(f"progress rows created: {progress}")
         if not report.changed and not any(items.values()) and not progress:
             self.stdout.write(self.style.SUCCESS("Master data already up to date: nothing changed."))
         else:

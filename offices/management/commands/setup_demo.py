@@ -21,11 +21,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, years: int, seed: int, accounts_only: bool, **options):
         if not settings.DEBUG:
-            raise CommandError("setup_demo creates accounts with a shared password: it never runs with DJANGO_DEBUG off.")
+            raise CommandError(
+                "setup_demo creates accounts with a shared password: it never runs with DJANGO_DEBUG off."
+            )
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         demo_accounts_create(password=password)
         if not accounts_only:
             call_command("generate_demo_data", years=years, seed=seed, stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS("Demo accounts (password: {}):".format(password)))
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password: {password}):"))
         for username, display_name, *_rest in DEMO_ACCOUNTS:
-            self.stdout.write("  {:<18} {}".format(username, display_name))
+            self.stdout.write(f"  {username:<18} {display_name}")
