@@ -7,17 +7,33 @@ is listed in tests/scope_rules.py (a route without one fails the build).
 from django.contrib import admin
 from django.urls import include, path
 
+from cooperation.views import activities as activity_views
+from cooperation.views import desk as desk_views
+from cooperation.views import municipality as municipality_views
+from cooperation.views import referrals as referral_views
+from cooperation.views import reports as report_views
+from cooperation.views import survey as survey_views
 from cooperation.views.home import HomeView
 
 cooperation_patterns = [
     # --- dashboard and prefecture reports ---
     path("", HomeView.as_view(), name="home"),
+    path("prefectures/<str:code>/", report_views.PrefectureReportView.as_view(), name="prefecture_report"),
     # --- end dashboard and prefecture reports ---
     # --- local government page, center desk, activities, referrals ---
+    path(
+        "municipalities/<str:lg_code>/",
+        municipality_views.MunicipalityDetailView.as_view(),
+        name="municipality_detail",
+    ),
+    path("offices/<slug:code>/", desk_views.OfficeDeskView.as_view(), name="office_desk"),
+    path("activities/<int:pk>/", activity_views.ActivityDetailView.as_view(), name="activity_detail"),
+    path("referrals/<int:pk>/", referral_views.ReferralDetailView.as_view(), name="referral_detail"),
     # --- end local government page, center desk, activities, referrals ---
     # --- lists ---
     # --- end lists ---
     # --- survey export and import ---
+    path("imports/<int:pk>/", survey_views.ImportBatchDetailView.as_view(), name="importbatch_detail"),
     # --- end survey export and import ---
 ]
 

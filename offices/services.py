@@ -230,3 +230,22 @@ def demo_accounts_create(*, password: str) -> list:
         Role.objects.create(user=user, kind=kind, read_only=read_only, **_role_target(target))
         users.append(user)
     return users
+
+
+def audit_record(*, action: str, actor=None, target: str = "", request=None, username: str = "", detail=None):
+    """Write one audit event (sign-ins, user changes, exports, imports); the one way to add to the trail."""
+    from offices.models import AuditEvent
+
+    ip_address = None
+    if request is not None:
+        ip_address = request.META.get("REMOTE_ADDR") or None
+        if actor is None and getattr(request, "user", None) is not None and request.user.is_authenticated:
+            actor = request.user
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        username=username or (actor.get_username() if actor is not None else ""),
+        target=str(target)[:255],
+        ip_address=ip_address,
+        detail=detail or {},
+    )
