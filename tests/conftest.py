@@ -93,3 +93,9 @@ def hakodate_city(master):
 @pytest.fixture
 def hokkaido_government(master):
     return Municipality.objects.get(lg_code="010006")
+
+
+def pytest_report_header(config):
+    from tests.e2e.conftest import CHROMIUM, HAVE_CHROMIUM, SKIP_REASON
+
+    return "e2e browser: {}".format(CHROMIUM if HAVE_CHROMIUM else SKIP_REASON)
