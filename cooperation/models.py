@@ -7,6 +7,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -90,9 +91,7 @@ class RequestItem(models.Model):
         PREFECTURE = "prefecture", _("prefectural governments only")
 
     code = models.CharField(_("code"), max_length=8, unique=True)
-    category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="items"
-    )
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="items")
     title_ja = models.CharField(_("title (Japanese)"), max_length=128)
     title_en = models.CharField(_("title (English)"), max_length=200)
     scope = models.CharField(_("applies to"), max_length=16, choices=Scope.choices, default=Scope.ALL)
@@ -130,8 +129,18 @@ class ProgressQuerySet(models.QuerySet):
         return self.filter(municipality_scope_q(user, write=True, prefix="municipality__"))
 
     def current(self):
-        """Rows that reports count: active local governments, active items."""
-        return self.filter(municipality__is_active=True, item__is_active=True)
+        """Rows that reports count: active local governments, active items that apply to them."""
+        return self.filter(municipality__is_active=True, item__is_active=True).filter(
+            Q(item__scope=RequestItem.Scope.ALL) | Q(municipality__kind=Municipality.Kind.PREFECTURE)
+        )
+
+    def adopted(self):
+        """At 実施 or 定着."""
+        return self.filter(stage__in=Stage.adopted())
+
+    def not_adopted(self):
+        """Below 実施 or 当面困難: the rows an activity or a first referral may move to 実施."""
+        return self.exclude(stage__in=Stage.adopted())
 
     def with_stage_as_of(self, day: datetime.date):
         """Annotate ``stage_as_of`` and ``stage_date_as_of``: the stage in force at the end of ``day``.
@@ -149,6 +158,24 @@ class ProgressQuerySet(models.QuerySet):
             ),
             stage_date_as_of=Subquery(latest.values("effective_date")[:1]),
         )
+
+    def stage_counts_as_of(self, day: datetime.date) -> dict[str, dict[str, int]]:
+        """``{item code: {stage: count}}`` as of the end of ``day``, in one query (e.g. 31 March for 年度末).
+
+        Stages nobody was at are absent; chain ``visible_to`` / ``current`` /
+        ``filter`` before it to choose the rows counted.
+        """
+        rows = (
+            self.with_stage_as_of(day)
+            .order_by()
+            .values("item__code", "stage_as_of")
+            .annotate(count=models.Count("pk"))
+            .values_list("item__code", "stage_as_of", "count")
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for code, stage, count in rows:
+            counts.setdefault(code, {})[stage] = count
+        return counts
 
 
 class Progress(models.Model):
@@ -177,6 +204,9 @@ class Progress(models.Model):
         ordering = ["municipality__lg_code", "item__sort_order"]
         constraints = [
             models.UniqueConstraint(fields=["municipality", "item"], name="progress_one_per_municipality_item"),
+            models.CheckConstraint(
+                name="progress_not_feasible_has_reason", condition=~Q(stage="not_feasible") | ~Q(note="")
+            ),
         ]
         indexes = [models.Index(fields=["item", "stage"], name="progress_item_stage")]
 
@@ -191,17 +221,21 @@ class ProgressChangeQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(municipality_scope_q(user, prefix="progress__municipality__"))
 
+    def chronological(self):
+        """Oldest first, in the order the stages followed one another (effective date, then recording order)."""
+        return self.order_by("effective_date", "id")
+
 
 class ProgressChange(models.Model):
     """Immutable record (進捗履歴) of one change of stage, with its evidence."""
 
-    progress = models.ForeignKey(
-        Progress, verbose_name=_("progress"), on_delete=models.PROTECT, related_name="changes"
-    )
+    progress = models.ForeignKey(Progress, verbose_name=_("progress"), on_delete=models.PROTECT, related_name="changes")
     from_stage = models.CharField(_("from"), max_length=16, choices=Stage.choices)
     to_stage = models.CharField(_("to"), max_length=16, choices=Stage.choices)
     effective_date = models.DateField(_("effective date"))
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # A default rather than auto_now_add: the services always record "now"; only the
+    # demo generator back-dates what it simulates (see cooperation/demo.py).
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
     recorded_by = models.ForeignKey(
         User, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -240,8 +274,13 @@ class ProgressChange(models.Model):
         indexes = [
             models.Index(fields=["progress", "effective_date", "id"], name="change_progress_date"),
             models.Index(fields=["recorded_at"], name="change_recorded_at"),
+            models.Index(fields=["effective_date"], name="change_effective_date"),
         ]
         constraints = [
+            models.CheckConstraint(name="change_moves_stage", condition=~Q(from_stage=models.F("to_stage"))),
+            models.CheckConstraint(
+                name="change_not_feasible_has_reason", condition=~Q(to_stage="not_feasible") | ~Q(note="")
+            ),
             models.CheckConstraint(
                 name="change_at_most_one_evidence",
                 condition=(
@@ -311,7 +350,7 @@ class Activity(models.Model):
     commissioners_awarded = models.PositiveIntegerField(_("commissioners awarded"), null=True, blank=True)
     follow_up_on = models.DateField(_("follow-up date"), null=True, blank=True)
     follow_up_done = models.BooleanField(_("follow-up done"), default=False)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         User, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -333,6 +372,12 @@ class Activity(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("cooperation:activity_detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.date and self.follow_up_on and self.follow_up_on < self.date:
+            raise ValidationError({"follow_up_on": _("The follow-up date lies before the activity.")})
 
 
 class Attachment(models.Model):
@@ -408,7 +453,7 @@ class Referral(models.Model):
     summary = models.TextField(_("summary"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
-    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         User, verbose_name=_("filed by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -432,6 +477,10 @@ class Referral(models.Model):
                 name="referral_closed_has_outcome",
                 condition=(Q(status="closed") & ~Q(outcome="")) | (~Q(status="closed") & Q(outcome="")),
             ),
+            models.CheckConstraint(
+                name="referral_closed_has_closed_at",
+                condition=Q(status="closed", closed_at__isnull=False) | (~Q(status="closed") & Q(closed_at=None)),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -447,7 +496,7 @@ class ReferralEvent(models.Model):
     referral = models.ForeignKey(Referral, verbose_name=_("referral"), on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(_("from"), max_length=16, choices=Referral.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=Referral.Status.choices)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
     by = models.ForeignKey(
         User, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
