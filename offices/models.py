@@ -88,6 +88,12 @@ class OfficeQuerySet(models.QuerySet):
 
         return self.filter(office_scope_q(user))
 
+    def editable_by(self, user):
+        """Centers for which the user may log activities and handle referrals (not viewers)."""
+        from offices.scopes import office_scope_q
+
+        return self.filter(office_scope_q(user, write=True))
+
 
 class Office(models.Model):
     """Administrative counseling center (行政相談センター)."""
@@ -152,9 +158,7 @@ class Municipality(models.Model):
         VILLAGE = "village", _("village")
         SPECIAL_WARD = "special_ward", _("special ward")
 
-    lg_code = models.CharField(
-        _("local government code"), max_length=6, unique=True, validators=[validate_lg_code]
-    )
+    lg_code = models.CharField(_("local government code"), max_length=6, unique=True, validators=[validate_lg_code])
     name = models.CharField(_("name"), max_length=32)
     name_kana = models.CharField(_("name (kana)"), max_length=64)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -208,12 +212,8 @@ class User(AbstractUser):
 
     @cached_property
     def scope_roles(self) -> list["Role"]:
-        """The user's roles with their targets, loaded once per request."""
-        return list(
-            self.roles.select_related("region", "office", "prefecture", "municipality").prefetch_related(
-                "region__branches"
-            )
-        )
+        """The user's roles with their targets: one query, once per request (offices/scopes.py needs no more)."""
+        return list(self.roles.select_related("region", "office", "prefecture", "municipality"))
 
 
 class Role(models.Model):
@@ -265,9 +265,26 @@ class Role(models.Model):
         ]
 
     def __str__(self) -> str:
-        target = self.region or self.office or self.prefecture or self.municipality
+        target = self.target
         label = self.get_kind_display() if target is None else f"{self.get_kind_display()} ({target})"
         return "{} [{}]".format(label, _("read only")) if self.read_only else label
+
+    @property
+    def target(self):
+        """The organisation the role covers; None for headquarters."""
+        for field in ("region", "office", "prefecture", "municipality"):
+            if getattr(self, field + "_id") is not None:
+                return getattr(self, field)
+        return None
+
+    def describe(self) -> dict:
+        """The role as plain data with natural keys, for the audit trail's before/after."""
+        target = self.target
+        return {
+            "kind": self.kind,
+            "target": target.natural_key()[0] if target is not None else "",
+            "read_only": self.read_only,
+        }
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
@@ -320,7 +337,11 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["action", "at"], name="audit_action_at")]
+        indexes = [
+            models.Index(fields=["action", "at"], name="audit_action_at"),
+            # Lock-out counts an account's recent failed sign-ins on every attempt.
+            models.Index(fields=["username", "action", "at"], name="audit_username_action_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at} {self.username or self.actor_id} {self.action}"
