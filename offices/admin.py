@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from offices.forms import AdminLoginForm
 from offices.models import AuditEvent, Municipality, Office, Prefecture, Region, Role, User
 
 
@@ -66,3 +67,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The admin's sign-in page obeys the same lock-out as the site's.
+admin.site.login_form = AdminLoginForm

@@ -6,3 +6,6 @@ class OfficesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "offices"
     verbose_name = _("Organisations and people")
+
+    def ready(self):
+        from offices import auth  # noqa: F401  (connects the sign-in audit receivers)

@@ -1,5 +1,6 @@
 """Organisations and people: regions, prefectures, centers, local governments, users."""
 
+import json
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -345,3 +346,8 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at} {self.username or self.actor_id} {self.action}"
+
+    @property
+    def detail_text(self) -> str:
+        """The detail as compact JSON with Japanese left readable."""
+        return json.dumps(self.detail, ensure_ascii=False, sort_keys=True) if self.detail else ""

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import csv
+import datetime
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from offices.models import Municipality, Office, Prefecture, Region
+from offices.models import AuditEvent, Municipality, Office, Prefecture, Region, Role, User
+from offices.scopes import can_manage_users, manageable_users_q
 from offices.validators import validate_lg_code
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -215,8 +221,6 @@ def _role_target(kind_target):
 @transaction.atomic
 def demo_accounts_create(*, password: str) -> list:
     """Create (or reset) the demo accounts, all sharing ``password``; returns the users."""
-    from offices.models import Role, User
-
     users = []
     for username, display_name, kind, target, read_only in DEMO_ACCOUNTS:
         user, _created = User.objects.get_or_create(username=username)
@@ -233,9 +237,11 @@ def demo_accounts_create(*, password: str) -> list:
 
 
 def audit_record(*, action: str, actor=None, target: str = "", request=None, username: str = "", detail=None):
-    """Write one audit event (sign-ins, user changes, exports, imports); the one way to add to the trail."""
-    from offices.models import AuditEvent
+    """Write one audit event (sign-ins, user changes, exports, imports); the one way to add to the trail.
 
+    ``request`` supplies the client address and, when ``actor`` is not given,
+    the signed-in user. ``username`` is the name typed at a failed sign-in.
+    """
     ip_address = None
     if request is not None:
         ip_address = request.META.get("REMOTE_ADDR") or None
@@ -249,3 +255,199 @@ def audit_record(*, action: str, actor=None, target: str = "", request=None, use
         ip_address=ip_address,
         detail=detail or {},
     )
+
+
+# --- sign-in lock-out ---------------------------------------------------------------------------
+
+
+def _lockout_window() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+
+
+def login_locked_until(*, username: str) -> datetime.datetime | None:
+    """When the lock-out of ``username`` ends, or None if it may sign in.
+
+    Counted from AuditEvent rows, so every process of the site agrees.
+    """
+    last_lock = AuditEvent.objects.filter(username=username, action=AuditEvent.Action.LOCKED_OUT).aggregate(
+        at=Max("at")
+    )["at"]
+    if last_lock is None:
+        return None
+    until = last_lock + _lockout_window()
+    return until if until > timezone.now() else None
+
+
+@transaction.atomic
+def login_failure_record(*, username: str, request=None) -> bool:
+    """Record a failed sign-in for ``username`` and lock the account once the limit is reached.
+
+    An account is locked after ``LOGIN_FAILURE_LIMIT`` failures within
+    ``LOGIN_LOCKOUT_MINUTES``, counted since its last successful sign-in and
+    since the end of its last lock-out; the lock lasts ``LOGIN_LOCKOUT_MINUTES``.
+    Unknown user names are counted the same way, so the answer never reveals
+    whether an account exists. Returns whether the account is now locked.
+    """
+    now = timezone.now()
+    locked = login_locked_until(username=username) is not None
+    audit_record(
+        action=AuditEvent.Action.LOGIN_FAILED,
+        actor=None,
+        username=username,
+        request=request,
+        detail={"locked": True} if locked else {},
+    )
+    if locked:
+        return True
+    resets = AuditEvent.objects.filter(
+        username=username, action__in=[AuditEvent.Action.LOGIN, AuditEvent.Action.LOCKED_OUT]
+    ).aggregate(
+        login=Max("at", filter=Q(action=AuditEvent.Action.LOGIN)),
+        lock=Max("at", filter=Q(action=AuditEvent.Action.LOCKED_OUT)),
+    )
+    since = now - _lockout_window()
+    if resets["login"] is not None:
+        since = max(since, resets["login"])
+    if resets["lock"] is not None:
+        since = max(since, resets["lock"] + _lockout_window())
+    failures = AuditEvent.objects.filter(username=username, action=AuditEvent.Action.LOGIN_FAILED, at__gt=since).count()
+    if failures < settings.LOGIN_FAILURE_LIMIT:
+        return False
+    audit_record(
+        action=AuditEvent.Action.LOCKED_OUT,
+        actor=None,
+        username=username,
+        request=request,
+        detail={"failures": failures, "minutes": settings.LOGIN_LOCKOUT_MINUTES},
+    )
+    return True
+
+
+# --- account management ----------------------------------------------------------------------
+
+USER_FIELDS = ("display_name", "email")
+
+
+def _require_manageable(by: User, user: User) -> None:
+    if not User.objects.filter(manageable_users_q(by), pk=user.pk).exists():
+        raise PermissionDenied(_("You may not manage this user."))
+
+
+def _roles_described(roles) -> list[dict]:
+    return sorted((role.describe() for role in roles), key=lambda item: (item["kind"], item["target"]))
+
+
+def _roles_replace(user: User, roles: Sequence[Role]) -> None:
+    user.roles.all().delete()
+    for role in roles:
+        role.pk = None
+        role.user = user
+        role.full_clean()
+        role.save()
+    user.__dict__.pop("scope_roles", None)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    by: User,
+    username: str,
+    password: str,
+    roles: Sequence[Role],
+    display_name: str = "",
+    email: str = "",
+    request=None,
+) -> User:
+    """Create an account holding ``roles`` (unsaved Role objects); audited as user_created.
+
+    Checked inside the transaction: ``by`` must be allowed to manage the new
+    user with every one of its roles (a bureau cannot create a headquarters
+    user or one outside its region), or nothing is written.
+    """
+    if not can_manage_users(by):
+        raise PermissionDenied(_("You may not manage users."))
+    if not roles:
+        raise ValidationError(_("Give the user at least one role."))
+    user = User(username=username, display_name=display_name, email=email)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    _roles_replace(user, roles)
+    _require_manageable(by, user)
+    audit_record(
+        action=AuditEvent.Action.USER_CREATED,
+        actor=by,
+        target=username,
+        request=request,
+        detail={"user_id": user.pk, "roles": _roles_described(user.roles.all())},
+    )
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    by: User,
+    user: User,
+    display_name: str,
+    email: str,
+    roles: Sequence[Role],
+    request=None,
+) -> User:
+    """Change an account's details and roles; audited as user_updated and role_changed with before/after.
+
+    Nobody changes their own roles (ask another manager), so no one can lift
+    their own rights. Scope is checked before and after the change.
+    """
+    _require_manageable(by, user)
+    if not roles:
+        raise ValidationError(_("Give the user at least one role."))
+    before_roles = _roles_described(user.roles.all())
+    after_roles = _roles_described(roles)
+    if before_roles != after_roles and user.pk == by.pk:
+        raise PermissionDenied(_("You cannot change your own roles: ask another account manager."))
+    values = {"display_name": display_name, "email": email}
+    changed = {name: [getattr(user, name), value] for name, value in values.items() if getattr(user, name) != value}
+    if changed:
+        for name, (_old, new) in changed.items():
+            setattr(user, name, new)
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=list(changed))
+        audit_record(
+            action=AuditEvent.Action.USER_UPDATED,
+            actor=by,
+            target=user.username,
+            request=request,
+            detail={"user_id": user.pk, "changed": changed},
+        )
+    if before_roles != after_roles:
+        _roles_replace(user, roles)
+        _require_manageable(by, user)
+        audit_record(
+            action=AuditEvent.Action.ROLE_CHANGED,
+            actor=by,
+            target=user.username,
+            request=request,
+            detail={"user_id": user.pk, "before": before_roles, "after": after_roles},
+        )
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, by: User, user: User, request=None) -> User:
+    """Deactivate an account (never delete it: its history keeps pointing at it); audited."""
+    _require_manageable(by, user)
+    if user.pk == by.pk:
+        raise PermissionDenied(_("You cannot deactivate your own account."))
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit_record(
+        action=AuditEvent.Action.USER_DEACTIVATED,
+        actor=by,
+        target=user.username,
+        request=request,
+        detail={"user_id": user.pk},
+    )
+    return user
