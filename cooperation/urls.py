@@ -39,7 +39,7 @@ cooperation_patterns = [
 
 urlpatterns = [
     path("", include((cooperation_patterns, "cooperation"))),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("offices.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
