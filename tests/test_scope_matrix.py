@@ -80,6 +80,21 @@ POST_CASES = [(rule, role) for rule in RULES if rule.post is not None for role i
 @pytest.mark.parametrize("rule, role", POST_CASES, ids=[f"{rule.id}-{role}" for rule, role in POST_CASES])
 def test_post_status_for_role(rule, role, world, client_for):
     response = client_for(world.users[role]).post(_url(rule, world), rule.post_data(world))
-    assert response.status_code == rule.post[role], getattr(response, "context", None) and [
-        form.errors for form in (response.context or {}).get("forms", [])
-    ]
+    assert response.status_code == rule.post[role], _explain(response)
+
+
+def _explain(response) -> str:
+    """Why a status was unexpected: where a redirect went, and the errors of every bound form and formset."""
+    if response.has_header("Location"):
+        return "redirected to {}".format(response["Location"])
+    context = getattr(response, "context", None)
+    if not context:
+        return "no template context"
+    values = context.flatten() if hasattr(context, "flatten") else {key: context[key] for key in context.keys()}
+    errors = {}
+    for key, value in values.items():
+        if hasattr(value, "non_form_errors") and value.is_bound:
+            errors[key] = [value.errors, list(value.non_form_errors())]
+        elif hasattr(value, "errors") and getattr(value, "is_bound", False):
+            errors[key] = dict(value.errors)
+    return f"form errors: {errors}" if errors else "no form errors"

@@ -42,6 +42,15 @@ class World:
         return Municipality.objects.filter(prefecture__code="37", kind="town").first()
 
     @cached_property
+    def kagawa_town_officer(self):
+        """A local government officer of that 香川県 town: an account the 中国四国 bureau manages."""
+        from offices.models import Role, User
+
+        user = User.objects.create_user(username="lg-kagawa-town", password="pass-for-tests-123")
+        Role.objects.create(user=user, kind=Role.Kind.MUNICIPALITY, municipality=self.kagawa_town)
+        return user
+
+    @cached_property
     def hokkaido(self):
         return Prefecture.objects.get(code="01")
 
@@ -115,3 +124,12 @@ class World:
     @cached_property
     def referral_hakodate(self):
         return self._referral(self.hakodate_city)
+
+    @cached_property
+    def import_batch_otaru(self):
+        """A survey import by the system that moved 小樽市 1-2 to 検討中 (visible to whoever sees 小樽市)."""
+        from cooperation.exports import csv_bytes
+        from cooperation.survey import HEADER, survey_apply
+
+        content = csv_bytes(HEADER, [("012033", "小樽市", "1-2", "検討中", self.day.isoformat(), "")])
+        return survey_apply(content=content, file_name="survey.csv", by=None).batch
