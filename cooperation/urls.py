@@ -9,6 +9,7 @@ from django.urls import include, path
 
 from cooperation.views import activities as activity_views
 from cooperation.views import desk as desk_views
+from cooperation.views import lists as list_views
 from cooperation.views import municipality as municipality_views
 from cooperation.views import referrals as referral_views
 from cooperation.views import reports as report_views
@@ -31,6 +32,10 @@ cooperation_patterns = [
     path("referrals/<int:pk>/", referral_views.ReferralDetailView.as_view(), name="referral_detail"),
     # --- end local government page, center desk, activities, referrals ---
     # --- lists ---
+    path("municipalities/", list_views.MunicipalityListView.as_view(), name="municipality_list"),
+    path("activities/", list_views.ActivityListView.as_view(), name="activity_list"),
+    path("referrals/", list_views.ReferralListView.as_view(), name="referral_list"),
+    path("history/", list_views.ProgressChangeListView.as_view(), name="progresschange_list"),
     # --- end lists ---
     # --- survey export and import ---
     path("imports/<int:pk>/", survey_views.ImportBatchDetailView.as_view(), name="importbatch_detail"),
