@@ -193,11 +193,17 @@ def _check_may_change(by: User | None, municipality_ids: Iterable[int]) -> None:
 
 
 def _locked(ids: Sequence[int], *related: str) -> dict[int, Progress]:
-    """Progress rows locked until the end of the transaction (``of`` self: the joined rows stay free)."""
+    """Progress rows locked until the end of the transaction, read after the lock is held.
+
+    The lock is taken on the rows alone and the rows are read in a second
+    statement: PostgreSQL re-reads a row it waited for, but not the rows joined
+    to it, so a join in the locking query would show the new stage with the
+    old ``updated_by``.
+    """
     rows = {}
     for chunk in _chunks(ids):
-        query = Progress.objects.select_for_update(of=("self",)).select_related(*related).filter(pk__in=chunk)
-        rows.update((row.pk, row) for row in query)
+        list(Progress.objects.select_for_update().filter(pk__in=chunk).values_list("pk", flat=True))
+        rows.update((row.pk, row) for row in Progress.objects.select_related(*related).filter(pk__in=chunk))
     return rows
 
 
@@ -463,7 +469,7 @@ def _advance_to_done(*, municipality: Municipality, item: RequestItem, by, on: d
     """
     if not item.is_active or not item.applies_to(municipality):
         return None
-    progress = Progress.objects.select_for_update(of=("self",)).filter(municipality=municipality, item=item).first()
+    progress = Progress.objects.select_for_update().filter(municipality=municipality, item=item).first()
     if progress is None or progress.stage in Stage.adopted():
         return None
     effective = max(on, progress.stage_date) if progress.stage_date else on
