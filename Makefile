@@ -34,8 +34,14 @@ test: $(VENV)/.installed-dev
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not e2e" -x $(PYTEST_ARGS)
 
+# National-scale benchmark (docs/benchmarks.md): BENCH_YEARS=1 for a quick run, BENCH_ARGS=--strict to fail on a missed target.
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Load test: gunicorn on 127.0.0.1 with the benchmark database, 50 users; LOADTEST_SECONDS to shorten.
+.PHONY: loadtest
+loadtest: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
