@@ -1,0 +1,501 @@
+"""From a survey file to a plan (every change, every problem), and from a clean plan to the database.
+
+The whole file is validated in memory against data loaded in a fixed number
+of queries (local governments, items, the user's write scope, the progress
+rows of the file's local governments), whatever its length. Applying re-reads
+the file inside one transaction with those progress rows locked, plans again
+and writes through :func:`cooperation.services.progress_update_many`: every
+row or none.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cooperation import services
+from cooperation.fiscal import format_date
+from cooperation.models import ImportBatch, Progress, RequestItem, Stage
+from cooperation.survey.formats import (
+    CODE,
+    DATE,
+    ITEM,
+    NAME,
+    NOTE,
+    STAGE,
+    CellError,
+    code_digits,
+    is_blank,
+    name_key,
+    normalise,
+    parse_date,
+    parse_item_code,
+    parse_note,
+    parse_stage,
+    stage_label,
+)
+from cooperation.survey.reading import FileProblem, Row, read_rows
+from offices.models import Municipality, User
+from offices.services import audit_record
+from offices.validators import lg_check_digit, lg_code_complete, lg_code_is_valid
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a row (or, with ``row`` None, the whole file) cannot be imported."""
+
+    row: int | None
+    column: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One stage the import would move."""
+
+    row: int
+    progress_id: int
+    version: int
+    lg_code: str
+    name: str
+    item_code: str
+    from_stage: str
+    to_stage: str
+    effective_date: datetime.date
+    note: str
+
+
+@dataclass
+class Plan:
+    """What importing a file would do; it may be applied only if it has no problem."""
+
+    file_name: str
+    sha256: str
+    row_count: int = 0
+    unchanged_count: int = 0
+    changes: list[Change] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def fingerprint(self) -> str:
+        """Names this exact set of changes against this exact state: a preview confirmed is the one applied."""
+        digest = hashlib.sha256(self.sha256.encode())
+        for change in self.changes:
+            digest.update(
+                f"|{change.progress_id}:{change.version}:{change.to_stage}:{change.effective_date}:{change.note}".encode()
+            )
+        return digest.hexdigest()
+
+
+@dataclass
+class Outcome:
+    """The result of :func:`survey_apply`: the plan, and the batch if anything was written."""
+
+    plan: Plan
+    batch: ImportBatch | None = None
+    stale: bool = False
+
+    @property
+    def applied(self) -> bool:
+        return self.batch is not None
+
+
+class LocalGovernment(NamedTuple):
+    pk: int
+    lg_code: str
+    name: str
+    prefecture_code: str
+    kind: str
+    is_active: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.lg_code} {self.name}"
+
+
+class Item(NamedTuple):
+    pk: int
+    code: str
+    scope: str
+    is_active: bool
+
+
+class Current(NamedTuple):
+    pk: int
+    stage: str
+    stage_date: datetime.date | None
+    version: int
+
+
+class Directory:
+    """Every local government, loaded in one query: codes as Excel mangles them, suggestions for mistyped ones."""
+
+    def __init__(self):
+        rows = Municipality.objects.values_list("pk", "lg_code", "name", "prefecture__code", "kind", "is_active")
+        self.by_code = {row[1]: LocalGovernment(*row) for row in rows}
+        self.by_name: dict[tuple[str, str], LocalGovernment] = {}
+        self.names: dict[str, list[str]] = {}
+        for government in self.by_code.values():
+            if government.is_active:
+                key = name_key(government.name)
+                self.by_name[(government.prefecture_code, key)] = government
+                self.names.setdefault(government.prefecture_code, []).append(key)
+        self._closest: dict[tuple[str, str | None], LocalGovernment | None] = {}
+
+    def resolve(self, value, given_name: str, file_prefecture: str | None) -> LocalGovernment:
+        """The local government of a 団体コード cell, or ``CellError`` saying why not and what was probably meant.
+
+        Six digits are the code; five digits are read as the code without its
+        check digit, or as a code whose leading zero Excel dropped (012033 → 12033)
+        when that is a valid code; four digits as a five-digit code that lost its
+        leading zero. If both readings exist, the 団体名 decides, else the row is
+        refused as ambiguous.
+        """
+        digits = code_digits(value)
+        if not digits:
+            raise CellError(_("The local government code is empty."))
+        if not (digits.isascii() and digits.isdigit() and 4 <= len(digits) <= 6):
+            raise CellError(
+                _("“{value}” is not a local government code: six digits, e.g. 012033.").format(value=digits)
+            )
+        candidates = []
+        if len(digits) == 6:
+            candidates = [digits]
+        elif len(digits) == 5:
+            candidates = [lg_code_complete(digits)] + (["0" + digits] if lg_code_is_valid("0" + digits) else [])
+        else:
+            candidates = [lg_code_complete("0" + digits)]
+        found = [self.by_code[code] for code in candidates if code in self.by_code]
+        if len(found) > 1:
+            named = [government for government in found if name_key(government.name) == name_key(given_name)]
+            if len(named) != 1:
+                raise CellError(
+                    _(
+                        "{value} could be {first} or {second}: write all six digits, with the column formatted as text."
+                    ).format(value=digits, first=found[0].label, second=found[1].label)
+                )
+            found = named
+        if not found:
+            raise CellError(self._unknown(digits, candidates[0], given_name, file_prefecture))
+        government = found[0]
+        if not government.is_active:
+            raise CellError(
+                _("{label} is no longer a local government of the master data.").format(label=government.label)
+            )
+        return government
+
+    def _unknown(self, digits: str, code: str, given_name: str, file_prefecture: str | None) -> str:
+        if len(code) == 6 and not lg_code_is_valid(code):
+            corrected = code[:5] + str(lg_check_digit(code[:5]))
+            message = _("{code} is not a valid local government code: its check digit should be {digit}.").format(
+                code=digits, digit=corrected[5]
+            )
+            suggestion = self.by_code.get(corrected)
+        else:
+            message = _("There is no local government with the code {code}.").format(code=digits)
+            suggestion = None
+        if suggestion is None and given_name:
+            suggestion = self.closest(given_name, code[:2] if code[:2] in self.names else file_prefecture)
+        if suggestion is not None:
+            message += " " + _("Did you mean {label}?").format(label=suggestion.label)
+        return message
+
+    def named(self, prefecture_code: str, name: str) -> LocalGovernment | None:
+        return self.by_name.get((prefecture_code, name_key(name)))
+
+    def closest(self, name: str, prefecture_code: str | None) -> LocalGovernment | None:
+        """The active local government whose name is closest to ``name`` (difflib), within the prefecture if known."""
+        key = (name_key(name), prefecture_code)
+        if key not in self._closest:
+            prefectures = [prefecture_code] if prefecture_code in self.names else list(self.names)
+            pool = {candidate: code for code in prefectures for candidate in self.names[code]}
+            matches = difflib.get_close_matches(key[0], list(pool), n=1, cutoff=0.5)
+            self._closest[key] = self.by_name[(pool[matches[0]], matches[0])] if matches else None
+        return self._closest[key]
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def survey_plan(*, content: bytes, file_name: str, by: User | None, lock: bool = False) -> Plan:
+    """Read and validate a survey file; write nothing.
+
+    ``by`` None is the system: no scope restriction. With ``lock`` (inside a
+    transaction) the progress rows read stay locked until it ends.
+    """
+    plan = Plan(file_name=file_name, sha256=_sha256(content))
+    try:
+        rows = read_rows(content, file_name)
+    except FileProblem as problem:
+        plan.problems.append(Problem(row=None, column=problem.column, message=problem.message))
+        return plan
+    plan.row_count = len(rows)
+    _Planner(plan, by=by, lock=lock).run(rows)
+    return plan
+
+
+@dataclass
+class _Parsed:
+    """One row's cells read; None where a cell was refused (its problem is already recorded)."""
+
+    row: Row
+    government: LocalGovernment | None = None
+    item: Item | None = None
+    stage: str | None = None
+    date: datetime.date | None = None
+    date_ok: bool = True
+    note: str = ""
+
+
+class _Planner:
+    def __init__(self, plan: Plan, *, by: User | None, lock: bool):
+        self.plan = plan
+        self.by = by
+        self.lock = lock
+        self.directory = Directory()
+        self.items = {row[1]: Item(*row) for row in RequestItem.objects.values_list("pk", "code", "scope", "is_active")}
+        self.today = services.today()
+
+    def problem(self, row: Row, column: str, message: str) -> None:
+        self.plan.problems.append(Problem(row=row.number, column=column, message=message))
+
+    def run(self, rows: list[Row]) -> None:
+        prefixes = Counter(digits[:2] for digits in (code_digits(row.cells[CODE]) for row in rows) if len(digits) == 6)
+        file_prefecture = prefixes.most_common(1)[0][0] if prefixes else None
+        parsed = [self.parse(row, file_prefecture) for row in rows]
+        ids = {entry.government.pk for entry in parsed if entry.government is not None}
+        editable = self.editable(ids)
+        current = self.current(ids)
+        seen = {}
+        for entry in parsed:
+            government, item, row = entry.government, entry.item, entry.row
+            if government is not None and government.pk not in editable:
+                self.problem(
+                    row, CODE, _("You may not change {label}: it is outside your scope.").format(label=government.label)
+                )
+                continue
+            if government is None or item is None:
+                continue
+            key = (government.pk, item.pk)
+            if key in seen:
+                self.problem(
+                    row,
+                    ITEM,
+                    _("{label} {item} appears twice: in row {first} and in this row.").format(
+                        label=government.label, item=item.code, first=seen[key]
+                    ),
+                )
+                continue
+            seen[key] = row.number
+            progress = current.get(key)
+            if progress is None:
+                self.problem(
+                    row,
+                    ITEM,
+                    _("{label} has no progress for item {item}: ask an administrator to load the master data.").format(
+                        label=government.label, item=item.code
+                    ),
+                )
+            elif entry.stage is not None and entry.date_ok:
+                self.plan_row(entry, progress)
+
+    def parse(self, row: Row, file_prefecture: str | None) -> _Parsed:
+        cells = row.cells
+        entry = _Parsed(row=row, note=parse_note(cells[NOTE]))
+        given_name = normalise(cells[NAME])
+        try:
+            entry.government = self.directory.resolve(cells[CODE], given_name, file_prefecture)
+        except CellError as error:
+            self.problem(row, CODE, str(error))
+        if entry.government is not None and given_name and name_key(given_name) != name_key(entry.government.name):
+            self.problem(row, NAME, self._name_mismatch(entry.government, given_name))
+            entry.government = None
+        entry.item = self.parse_item(row, entry.government)
+        try:
+            entry.stage = parse_stage(cells[STAGE])
+        except CellError as error:
+            self.problem(row, STAGE, str(error))
+        try:
+            entry.date = parse_date(cells[DATE])
+        except CellError as error:
+            self.problem(row, DATE, str(error))
+            entry.date_ok = False
+        else:
+            if entry.date is not None and entry.date > self.today:
+                self.problem(row, DATE, _("The date {date} lies in the future.").format(date=format_date(entry.date)))
+                entry.date_ok = False
+        return entry
+
+    def parse_item(self, row: Row, government: LocalGovernment | None) -> Item | None:
+        code = parse_item_code(row.cells[ITEM])
+        item = self.items.get(code)
+        if item is None:
+            if not code:
+                self.problem(row, ITEM, _("The item is empty."))
+            else:
+                self.problem(
+                    row, ITEM, _("“{value}” is not a request item: use a code such as 1-1 or 2-3.").format(value=code)
+                )
+            return None
+        if not item.is_active:
+            self.problem(row, ITEM, _("Item {item} has been retired.").format(item=item.code))
+            return None
+        if (
+            government is not None
+            and item.scope != RequestItem.Scope.ALL
+            and government.kind != Municipality.Kind.PREFECTURE
+        ):
+            self.problem(
+                row,
+                ITEM,
+                _("Item {item} applies to prefectural governments only, not to {name}.").format(
+                    item=item.code, name=government.name
+                ),
+            )
+            return None
+        return item
+
+    def _name_mismatch(self, government: LocalGovernment, given_name: str) -> str:
+        message = _("The code {code} belongs to {name}, not to “{given}”.").format(
+            code=government.lg_code, name=government.name, given=given_name
+        )
+        other = self.directory.named(government.prefecture_code, given_name)
+        if other is not None:
+            message += " " + _("{name} has the code {code}.").format(name=other.name, code=other.lg_code)
+        return message
+
+    def editable(self, ids: set[int]) -> set[int]:
+        if self.by is None:
+            return ids
+        return set(Municipality.objects.editable_by(self.by).filter(pk__in=ids).values_list("pk", flat=True))
+
+    def current(self, ids: set[int]) -> dict[tuple[int, int], Current]:
+        query = Progress.objects.filter(municipality_id__in=ids).order_by()
+        if self.lock:
+            query = query.select_for_update()
+        return {
+            (municipality_id, item_id): Current(pk, stage, stage_date, version)
+            for pk, municipality_id, item_id, stage, stage_date, version in query.values_list(
+                "pk", "municipality_id", "item_id", "stage", "stage_date", "version"
+            )
+        }
+
+    def plan_row(self, entry: _Parsed, progress: Current) -> None:
+        if entry.stage == progress.stage:
+            self.plan.unchanged_count += 1
+            return
+        row = entry.row
+        date = entry.date or self.today
+        refused = False
+        if progress.stage_date and date < progress.stage_date:
+            self.problem(
+                row,
+                DATE,
+                _("The date {date} is earlier than the date of the current stage “{stage}” ({current}).").format(
+                    date=format_date(date), stage=stage_label(progress.stage), current=format_date(progress.stage_date)
+                ),
+            )
+            refused = True
+        if entry.stage == Stage.NOT_FEASIBLE and is_blank(entry.note):
+            self.problem(row, NOTE, _("当面困難 (not feasible for now) needs a reason in 備考."))
+            refused = True
+        if not refused:
+            self.plan.changes.append(
+                Change(
+                    row=row.number,
+                    progress_id=progress.pk,
+                    version=progress.version,
+                    lg_code=entry.government.lg_code,
+                    name=entry.government.name,
+                    item_code=entry.item.code,
+                    from_stage=progress.stage,
+                    to_stage=entry.stage,
+                    effective_date=date,
+                    note=entry.note,
+                )
+            )
+
+
+@transaction.atomic
+def survey_apply(
+    *, content: bytes, file_name: str, by: User | None, fingerprint: str | None = None, request=None
+) -> Outcome:
+    """Import a survey file: all its changes in one transaction, or none.
+
+    Plans again with the progress rows locked; writes nothing if the file has
+    a problem, or if ``fingerprint`` is given and the plan is no longer the
+    one previewed (``stale``: someone changed a stage meanwhile). A file that
+    changes nothing stores no batch (the audit trail still records the
+    import); otherwise the ImportBatch is the evidence of every change.
+    """
+    plan = survey_plan(content=content, file_name=file_name, by=by, lock=True)
+    if not plan.ok:
+        return Outcome(plan=plan)
+    if fingerprint is not None and fingerprint != plan.fingerprint:
+        return Outcome(plan=plan, stale=True)
+    batch = None
+    if plan.changes:
+        try:
+            with transaction.atomic():
+                batch = ImportBatch.objects.create(
+                    created_by=by,
+                    file_name=file_name[:255],
+                    sha256=plan.sha256,
+                    row_count=plan.row_count,
+                    change_count=len(plan.changes),
+                    unchanged_count=plan.unchanged_count,
+                )
+                services.progress_update_many(
+                    changes=[
+                        services.StageChange(
+                            progress=Progress(pk=change.progress_id),
+                            stage=change.to_stage,
+                            effective_date=change.effective_date,
+                            note=change.note,
+                            expected_version=change.version,
+                        )
+                        for change in plan.changes
+                    ],
+                    by=by,
+                    import_batch=batch,
+                )
+        except ValidationError as error:
+            _refused(plan, error)
+            return Outcome(plan=plan)
+    audit_record(
+        action="import",
+        actor=by,
+        request=request,
+        target=file_name,
+        detail={
+            "sha256": plan.sha256,
+            "rows": plan.row_count,
+            "changes": len(plan.changes),
+            "unchanged": plan.unchanged_count,
+            "batch": batch.pk if batch is not None else None,
+        },
+    )
+    return Outcome(plan=plan, batch=batch)
+
+
+def _refused(plan: Plan, error: ValidationError) -> None:
+    """The progress service refused changes the plan accepted: report them on their rows."""
+    if not hasattr(error, "error_dict"):
+        plan.problems.extend(Problem(row=None, column="", message=message) for message in error.messages)
+        return
+    for position, errors in error.message_dict.items():
+        change = plan.changes[int(position)]
+        plan.problems.extend(Problem(row=change.row, column=STAGE, message=message) for message in errors)

@@ -1,0 +1,155 @@
+"""Reading a survey file (.xlsx, or .csv in UTF-8 with or without BOM or in Shift_JIS/CP932) into rows."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from cooperation.survey.formats import HEADER, SHEET_NAME, is_blank
+
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# An xlsx of the size limit unpacks to a few times its size; far more is a zip bomb, not a survey.
+_MAX_UNPACKED_RATIO = 40
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read (empty, too large, wrong sheet, missing columns…); nothing is imported."""
+
+    def __init__(self, message: str, column: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its number as the spreadsheet shows it (the header is row 1) and its cells by column."""
+
+    number: int
+    cells: dict
+
+
+def read_rows(content: bytes, file_name: str) -> list[Row]:
+    """The data rows of a survey file, fully blank rows left out; raises ``FileProblem``."""
+    if not content:
+        raise FileProblem(_("The file is empty."))
+    if len(content) > settings.SURVEY_MAX_BYTES:
+        raise FileProblem(
+            _("The file is larger than {limit} MB: split it, e.g. by center.").format(
+                limit=round(settings.SURVEY_MAX_BYTES / (1024 * 1024), 1)
+            )
+        )
+    suffix = PurePath(file_name).suffix.lower()
+    if content.startswith(_ZIP):
+        table = _xlsx_table(content)
+    elif content.startswith(_OLE) or suffix == ".xls":
+        raise FileProblem(_("Excel 97–2003 files (.xls) cannot be read: save the file as .xlsx or as CSV."))
+    elif suffix == ".xlsx":
+        raise FileProblem(_("The file is named .xlsx but is not an Excel workbook."))
+    elif suffix in {".csv", ".txt", ""}:
+        table = _csv_table(content)
+    else:
+        raise FileProblem(_("Only .xlsx and .csv files can be imported."))
+    return _rows(table)
+
+
+def _header_text(value) -> str:
+    return "" if value is None else str(value).replace("\ufeff", "").strip()
+
+
+def _rows(table) -> list[Row]:
+    """Match the header row by name (any order) and keep the non-blank rows below it."""
+    header = None
+    rows = []
+    for number, values in enumerate(table, start=1):
+        values = list(values)
+        if header is None:
+            header = _columns([_header_text(value) for value in values])
+            continue
+        cells = {name: (values[index] if index < len(values) else None) for name, index in header.items()}
+        if all(is_blank(value) for value in cells.values()):
+            continue
+        rows.append(Row(number=number, cells=cells))
+    if header is None:
+        raise FileProblem(_("The file is empty."))
+    if not rows:
+        raise FileProblem(_("The file has a header row but no data rows."))
+    return rows
+
+
+def _columns(names: list[str]) -> dict[str, int]:
+    if not any(names):
+        raise FileProblem(
+            _("Row 1 must be the header row: {columns}.").format(columns="、".join(HEADER)), column="、".join(HEADER)
+        )
+    doubled = sorted({name for name in names if name in HEADER and names.count(name) > 1}, key=HEADER.index)
+    if doubled:
+        raise FileProblem(
+            _("The header row has the column {columns} more than once.").format(columns="、".join(doubled)),
+            column="、".join(doubled),
+        )
+    missing = [name for name in HEADER if name not in names]
+    if missing:
+        unexpected = [name for name in names if name and name not in HEADER]
+        message = _("The header row lacks the column(s) {missing}; a survey has the columns {columns}.").format(
+            missing="、".join(missing), columns="、".join(HEADER)
+        )
+        if unexpected:
+            message += " " + _("Columns not recognised (renamed?): {names}.").format(names="、".join(unexpected))
+        raise FileProblem(message, column="、".join(missing))
+    return {name: names.index(name) for name in HEADER}
+
+
+def _xlsx_table(content: bytes):
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise FileProblem(_("The file is damaged: it cannot be opened as an Excel workbook.")) from error
+    if unpacked > _MAX_UNPACKED_RATIO * settings.SURVEY_MAX_BYTES:
+        raise FileProblem(_("The workbook unpacks to far more data than a survey holds; it was not opened."))
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken or foreign zip
+        raise FileProblem(_("The file is damaged: it cannot be opened as an Excel workbook.")) from error
+    try:
+        if SHEET_NAME not in workbook.sheetnames:
+            raise FileProblem(
+                _(
+                    "The workbook has no sheet named “{expected}” (its sheets: {found}); put the survey on that sheet."
+                ).format(expected=SHEET_NAME, found="、".join(workbook.sheetnames))
+            )
+        return [row for row in workbook[SHEET_NAME].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _csv_table(content: bytes):
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileProblem(_("UTF-16 text cannot be read: save the file as “CSV UTF-8” or as CSV (Shift_JIS)."))
+    if content.startswith(codecs.BOM_UTF8):
+        encodings = ["utf-8-sig"]
+    else:
+        encodings = ["utf-8", "cp932"]
+    for encoding in encodings:
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileProblem(_("The file's characters cannot be read: save it as “CSV UTF-8” or as CSV (Shift_JIS)."))
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise FileProblem(_("The CSV file cannot be read: {reason}.").format(reason=error)) from error
