@@ -38,6 +38,8 @@ cooperation_patterns = [
     path("history/", list_views.ProgressChangeListView.as_view(), name="progresschange_list"),
     # --- end lists ---
     # --- survey export and import ---
+    path("survey/", survey_views.SurveyExportView.as_view(), name="survey_export"),
+    path("survey/import/", survey_views.SurveyImportView.as_view(), name="survey_import"),
     path("imports/<int:pk>/", survey_views.ImportBatchDetailView.as_view(), name="importbatch_detail"),
     # --- end survey export and import ---
 ]
