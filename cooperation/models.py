@@ -1,6 +1,7 @@
 """The cooperation domain: request items, progress and its history, activities, referrals, imports."""
 
 import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -314,8 +315,28 @@ class ActivityQuerySet(models.QuerySet):
         return self.filter(office_scope_q(user, write=True, prefix="office__"))
 
 
+class PrivateStorage(FileSystemStorage):
+    """Files kept under ``PRIVATE_MEDIA_ROOT``, outside any URL.
+
+    The root is read when a file is used, not when the model is loaded, so a
+    changed setting (tests, a moved volume) takes effect. There is no URL:
+    attachments are served only by the download view, which checks scope.
+    """
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return str(Path(self.base_location).resolve())
+
+    def url(self, name):
+        raise ValueError("Attachments have no public URL; link to Attachment.get_absolute_url().")
+
+
 def attachment_storage():
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    return PrivateStorage()
 
 
 class Activity(models.Model):
