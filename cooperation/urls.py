@@ -20,6 +20,16 @@ cooperation_patterns = [
     # --- dashboard and prefecture reports ---
     path("", HomeView.as_view(), name="home"),
     path("prefectures/<str:code>/", report_views.PrefectureReportView.as_view(), name="prefecture_report"),
+    path(
+        "prefectures/<str:code>/export.xlsx",
+        report_views.PrefectureExportXlsxView.as_view(),
+        name="prefecture_export_xlsx",
+    ),
+    path(
+        "prefectures/<str:code>/export.csv",
+        report_views.PrefectureExportCsvView.as_view(),
+        name="prefecture_export_csv",
+    ),
     # --- end dashboard and prefecture reports ---
     # --- local government page, center desk, activities, referrals ---
     path(

@@ -1,18 +1,228 @@
-"""Prefecture report (都道府県別レポート)."""
+"""Prefecture report (都道府県別レポート): the local governments × items matrix, its counts and its downloads."""
 
+from django import forms
 from django.db.models import Exists, OuterRef
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 
+from cooperation import exports, fiscal, reports, services
+from cooperation.models import RequestItem, Stage
 from cooperation.views.mixins import ScopedMixin
-from offices.models import Municipality, Prefecture
+from offices.models import Municipality, Office, Prefecture
+from offices.services import audit_record
+
+# How many ends of past fiscal years the report offers as "as of" shortcuts.
+AS_OF_SHORTCUTS = 4
+FILTER_NAMES = ("office", "kind", "stage", "item", "as_of")
 
 
-class PrefectureReportView(ScopedMixin, DetailView):
+class PrefectureReportForm(forms.Form):
+    """The report's filters; center and item choices come from lists the view already loaded."""
+
+    office = forms.ChoiceField(label=_("Center"), required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind of local government"),
+        required=False,
+        choices=[("", _("All kinds"))] + Municipality.Kind.choices,
+    )
+    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[("", _("All stages"))] + Stage.choices)
+    item = forms.ChoiceField(label=_("Request item"), required=False)
+    as_of = forms.DateField(
+        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, offices, items, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["office"].choices = [("", _("All centers"))] + [(office.code, office.label) for office in offices]
+        self.fields["item"].choices = [("", _("All items"))] + [(item.code, str(item)) for item in items]
+        self.fields["as_of"].widget.attrs["max"] = today.isoformat()
+
+    def clean_as_of(self):
+        day = self.cleaned_data["as_of"]
+        if day and day > self.today:
+            raise forms.ValidationError(_("Choose a date no later than today."))
+        return day
+
+
+class PrefectureReportMixin(ScopedMixin):
+    """Scope, filters and the matrix, shared by the page and its downloads so they never disagree."""
+
     model = Prefecture
     slug_field = "code"
     slug_url_kwarg = "code"
-    template_name = "cooperation/prefecture_report.html"
 
     def scoped_queryset(self):
         visible = Municipality.objects.visible_to(self.request.user).filter(prefecture=OuterRef("pk"))
         return Prefecture.objects.filter(Exists(visible))
+
+    def report(self) -> dict:
+        """The filter form, the chosen filters and the matrix for ``self.object``."""
+        prefecture = self.object
+        today = services.today()
+        municipalities = Municipality.objects.visible_to(self.request.user).filter(prefecture=prefecture)
+        offices = list(Office.objects.filter(pk__in=municipalities.filter(is_active=True).values("office")))
+        items = list(RequestItem.objects.active())
+        form = PrefectureReportForm(self.request.GET or None, offices=offices, items=items, today=today)
+        chosen = {"office": "", "kind": "", "stage": "", "item": "", "as_of": None}
+        if form.is_bound and form.is_valid():
+            chosen.update(form.cleaned_data)
+        as_of = chosen["as_of"] or today
+        baseline = reports.previous_fiscal_year_end(as_of)
+        if chosen["office"]:
+            municipalities = municipalities.filter(office__code=chosen["office"])
+        if chosen["kind"]:
+            municipalities = municipalities.filter(kind=chosen["kind"])
+        columns = [item for item in items if item.code == chosen["item"]] if chosen["item"] else items
+        matrix = reports.prefecture_matrix(
+            municipalities, items=columns, as_of=as_of, baseline=baseline, today=today, stage=chosen["stage"] or None
+        )
+        filters = {name: chosen[name] for name in ("office", "kind", "stage", "item") if chosen[name]}
+        return {"form": form, "matrix": matrix, "filters": filters, "today": today}
+
+    def query_string(self, **changes) -> str:
+        """The current filters as a query string, with ``changes`` applied (None removes a filter)."""
+        query = QueryDict(mutable=True)
+        for name in FILTER_NAMES:
+            value = changes[name] if name in changes else self.request.GET.get(name)
+            if value:
+                query[name] = value
+        return query.urlencode()
+
+
+class PrefectureReportView(PrefectureReportMixin, DetailView):
+    template_name = "cooperation/prefecture_report.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report = self.report()
+        today = report["today"]
+        current_year = fiscal.fiscal_year(today)
+        shortcuts = [(_("Today"), today, self.query_string(as_of=None))]
+        for year in range(current_year - 1, current_year - 1 - AS_OF_SHORTCUTS, -1):
+            end = fiscal.fiscal_year_end(year)
+            label = gettext("End of {year}").format(year=fiscal.fiscal_year_label(year))
+            shortcuts.append((label, end, self.query_string(as_of=end.isoformat())))
+        context.update(
+            report,
+            stages=Stage.choices,
+            as_of_shortcuts=shortcuts,
+            export_query=self.query_string(),
+            baseline_year=fiscal.fiscal_year(report["matrix"].baseline),
+        )
+        return context
+
+
+class PrefectureExportMixin(PrefectureReportMixin):
+    """A download holding exactly the screen's rows and columns, for the same query string; audited."""
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        report = self.report()
+        matrix = report["matrix"]
+        audit_record(
+            action="export",
+            request=request,
+            target=f"prefecture_report {self.object.code}",
+            detail={
+                "format": self.export_format,
+                "prefecture": self.object.code,
+                "as_of": matrix.as_of.isoformat(),
+                "filters": report["filters"],
+                "rows": len(matrix.rows),
+            },
+        )
+        filename = f"prefecture-{self.object.code}-{matrix.as_of.isoformat()}.{self.export_format}"
+        return self.render_export(filename, report)
+
+    def matrix_table(self, matrix) -> tuple[list[str], list[list]]:
+        header = [gettext("Local government code"), gettext("Local government"), gettext("Kind"), gettext("Center")]
+        header += [f"{item.code} {item.title}" for item in matrix.items]
+        rows = [
+            [row.lg_code, row.name, row.kind_label, row.office, *[cell.label for cell in row.cells]]
+            for row in matrix.rows
+        ]
+        return header, rows
+
+
+class PrefectureExportCsvView(PrefectureExportMixin, DetailView):
+    export_format = "csv"
+
+    def render_export(self, filename, report):
+        header, rows = self.matrix_table(report["matrix"])
+        return exports.csv_response(filename, header, rows)
+
+
+class PrefectureExportXlsxView(PrefectureExportMixin, DetailView):
+    """The matrix, the per-item counts, the changed cells and the conditions, one sheet each."""
+
+    export_format = "xlsx"
+
+    def render_export(self, filename, report):
+        matrix = report["matrix"]
+        header, rows = self.matrix_table(matrix)
+        return exports.xlsx_response(
+            filename,
+            [
+                (gettext("Stages"), header, rows),
+                self.summary_sheet(matrix),
+                self.changes_sheet(matrix),
+                self.conditions_sheet(report),
+            ],
+        )
+
+    def summary_sheet(self, matrix):
+        header = [gettext("Item"), *[str(label) for _stage, label in Stage.choices], gettext("Total")]
+        header += [
+            gettext("Adopted"),
+            gettext("Adopted (%)"),
+            gettext("Adopted on {date}").format(date=matrix.baseline.isoformat()),
+            gettext("Change"),
+        ]
+        rows = [
+            [
+                f"{entry.code} {entry.title}",
+                *[stage.count for stage in entry.stages],
+                entry.total,
+                entry.adopted,
+                None if entry.share.percent is None else round(entry.share.percent, 1),
+                entry.adopted_baseline,
+                entry.adopted_change,
+            ]
+            for entry in matrix.summary
+        ]
+        return gettext("Counts"), header, rows
+
+    def changes_sheet(self, matrix):
+        header = [
+            gettext("Local government code"),
+            gettext("Local government"),
+            gettext("Item"),
+            gettext("Stage on {date}").format(date=matrix.baseline.isoformat()),
+            gettext("Stage on {date}").format(date=matrix.as_of.isoformat()),
+        ]
+        rows = [
+            [row.lg_code, row.name, cell.item_code, cell.baseline_label, cell.label]
+            for row in matrix.rows
+            for cell in row.cells
+            if cell.changed
+        ]
+        return gettext("Changes"), header, rows
+
+    def conditions_sheet(self, report):
+        """What the download was drawn with: prefecture, dates and each filter by its label, as on screen."""
+        matrix, form = report["matrix"], report["form"]
+        rows = [
+            [gettext("Prefecture"), f"{self.object.code} {self.object.display_name}"],
+            [gettext("As of"), matrix.as_of],
+            [gettext("Compared with"), matrix.baseline],
+        ]
+        for name, value in report["filters"].items():
+            field = form.fields[name]
+            rows.append([str(field.label), str(dict(field.choices).get(value, value))])
+        rows.append([gettext("Local governments"), len(matrix.rows)])
+        rows.append([gettext("Exported at"), timezone.localtime().replace(tzinfo=None, microsecond=0)])
+        return gettext("Conditions"), [gettext("Condition"), gettext("Value")], rows
