@@ -8,17 +8,17 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cooperation.views import activities as activity_views
+from cooperation.views import dashboard as dashboard_views
 from cooperation.views import desk as desk_views
 from cooperation.views import lists as list_views
 from cooperation.views import municipality as municipality_views
 from cooperation.views import referrals as referral_views
 from cooperation.views import reports as report_views
 from cooperation.views import survey as survey_views
-from cooperation.views.home import HomeView
 
 cooperation_patterns = [
     # --- dashboard and prefecture reports ---
-    path("", HomeView.as_view(), name="home"),
+    path("", dashboard_views.DashboardView.as_view(), name="home"),
     path("prefectures/<str:code>/", report_views.PrefectureReportView.as_view(), name="prefecture_report"),
     path(
         "prefectures/<str:code>/export.xlsx",

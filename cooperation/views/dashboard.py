@@ -1,0 +1,105 @@
+"""National dashboard (全国ダッシュボード): the tile-grid map, per-item bars, the fiscal year's counts."""
+
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Exists, OuterRef, Q
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from cooperation import fiscal, reports, services
+from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
+from offices.models import Municipality, Prefecture, Region
+
+# How many past fiscal years the selector offers besides the current one.
+PAST_FISCAL_YEARS = 4
+
+
+class DashboardFilterForm(forms.Form):
+    """Region, fiscal year and item; the choices are built by the view from lists it already loaded."""
+
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    fiscal_year = forms.TypedChoiceField(label=_("Fiscal year"), coerce=int, required=False)
+    item = forms.ChoiceField(label=_("Request item"), required=False)
+
+    def __init__(self, *args, regions, items, years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("All regions"))] + [(region.code, region.name) for region in regions]
+        self.fields["fiscal_year"].choices = [(year, fiscal.fiscal_year_label(year)) for year in years]
+        self.fields["item"].choices = [("", _("All items"))] + [(item.code, str(item)) for item in items]
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    """Adoption across the country, or across the part of it the user sees.
+
+    Every figure is drawn from ``visible_to(user)`` querysets, so a narrower
+    role sees the same page for its own scope, and a prefecture outside it is
+    shown without figures.
+    """
+
+    template_name = "cooperation/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        today = services.today()
+        current_year = fiscal.fiscal_year(today)
+        years = list(range(current_year, current_year - PAST_FISCAL_YEARS - 1, -1))
+
+        visible = Municipality.objects.visible_to(user)
+        regions = list(
+            Region.objects.filter(
+                Exists(
+                    visible.filter(Q(prefecture__region=OuterRef("pk")) | Q(prefecture__region__parent=OuterRef("pk")))
+                )
+            )
+        )
+        items = list(RequestItem.objects.active().select_related("category"))
+        form = DashboardFilterForm(self.request.GET or None, regions=regions, items=items, years=years)
+        region, item, year = None, None, current_year
+        if form.is_bound and form.is_valid():
+            region = next((r for r in regions if r.code == form.cleaned_data["region"]), None)
+            item = next((i for i in items if i.code == form.cleaned_data["item"]), None)
+            year = form.cleaned_data["fiscal_year"] or current_year
+        as_of = today if year == current_year else fiscal.fiscal_year_end(year)
+
+        progress = Progress.objects.visible_to(user).filter(reports.region_q(region, prefix="municipality__"))
+        shares = reports.adoption_by_prefecture(progress, as_of=as_of, today=today, item=item)
+        tiles = reports.tile_map(Prefecture.objects.all(), shares)
+        counts = reports.fiscal_year_counts(
+            activities=Activity.objects.visible_to(user).filter(reports.region_q(region, prefix="office__")),
+            referrals=Referral.objects.visible_to(user).filter(reports.region_q(region, prefix="municipality__")),
+            year=year,
+        )
+        changes = reports.latest_changes(
+            ProgressChange.objects.visible_to(user).filter(reports.region_q(region, prefix="progress__municipality__")),
+            as_of=as_of,
+        )
+        report_query = {}
+        if as_of != today:
+            report_query["as_of"] = as_of.isoformat()
+        if item is not None:
+            report_query["item"] = item.code
+        context.update(
+            form=form,
+            region=region,
+            item=item,
+            fiscal_year=year,
+            is_current_year=year == current_year,
+            as_of=as_of,
+            tiles=tiles,
+            in_scope_tiles=[tile for tile in tiles if tile.share is not None],
+            national=reports.Share(
+                sum(share.adopted for share in shares.values()), sum(share.total for share in shares.values())
+            ),
+            bands=[
+                (index, f"{lower}–{100 if upper == 100 else upper - 1}%")
+                for index, (lower, upper) in enumerate(reports.ADOPTION_BANDS)
+            ],
+            stages=Stage.choices,
+            item_stages=reports.stage_counts_by_item(progress, items=items, as_of=as_of, today=today),
+            counts=counts,
+            changes=changes,
+            report_query=urlencode(report_query),
+        )
+        return context
