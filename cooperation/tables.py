@@ -22,7 +22,11 @@ from offices.models import Municipality
 
 
 class JapaneseDateColumn(tables.Column):
-    """Shown as 2026年11月29日; exported as a date, so a spreadsheet can sort and filter it."""
+    """Shown as 2026年11月29日 (kept on one line); exported as a date, so a spreadsheet can sort and filter it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "date"}})
+        super().__init__(*args, **kwargs)
 
     def render(self, value):
         return fiscal.format_date(value)
@@ -31,7 +35,7 @@ class JapaneseDateColumn(tables.Column):
         return value
 
 
-class LocalDateTimeColumn(tables.Column):
+class LocalDateTimeColumn(JapaneseDateColumn):
     """A moment shown in Japan's time as 2026年11月29日 14:05; exported as a local date and time."""
 
     def render(self, value):
