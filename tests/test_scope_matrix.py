@@ -98,3 +98,59 @@ def _explain(response) -> str:
         elif hasattr(value, "errors") and getattr(value, "is_bound", False):
             errors[key] = dict(value.errors)
     return f"form errors: {errors}" if errors else "no form errors"
+
+
+# The cases issue 4 names: whoever writes the rules of these routes, the matrix must hold them.
+# (route, fragment of the URL the rule points at, method, expected status per role)
+ISSUE_4_CASES = [
+    # 小樽市 lies in 後志 but is served by 札幌: center-sapporo sees and changes it, center-hakodate gets a 404.
+    (
+        "cooperation:municipality_detail",
+        lambda world: f"/municipalities/{world.otaru.lg_code}/",
+        "get",
+        {"center_sapporo": 200, "center_hakodate": 404},
+    ),
+    (
+        "cooperation:progress_update",
+        lambda world: f"/municipalities/{world.otaru.lg_code}/",
+        "post",
+        {"center_sapporo": 302, "center_hakodate": 404},
+    ),
+    # lg-012033 gets a 404 on 函館市's page and on its referrals.
+    (
+        "cooperation:municipality_detail",
+        lambda world: f"/municipalities/{world.hakodate_city.lg_code}/",
+        "get",
+        {"lg_otaru": 404},
+    ),
+    (
+        "cooperation:referral_detail",
+        lambda world: f"/referrals/{world.referral_hakodate.pk}/",
+        "get",
+        {"lg_otaru": 404},
+    ),
+    # pref-01 reads 小樽市 but may not change its stages.
+    (
+        "cooperation:municipality_detail",
+        lambda world: f"/municipalities/{world.otaru.lg_code}/",
+        "get",
+        {"pref_01": 200},
+    ),
+    ("cooperation:progress_update", lambda world: f"/municipalities/{world.otaru.lg_code}/", "post", {"pref_01": 403}),
+]
+
+
+@pytest.mark.parametrize(
+    "case", ISSUE_4_CASES, ids=[f"{case[0]}-{case[2]}-{sorted(case[3])}" for case in ISSUE_4_CASES]
+)
+def test_matrix_holds_the_cases_of_issue_4(case, world):
+    name, fragment, method, expected = case
+    holding = [
+        rule
+        for rule in RULES
+        if rule.name == name
+        and getattr(rule, method) is not None
+        and fragment(world) in _url(rule, world)
+        and all(getattr(rule, method)[role] == status for role, status in expected.items())
+    ]
+    assert holding, f"no rule of {name} checks {method.upper()} {fragment(world)} with {expected}"
