@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from offices.forms import AdminLoginForm
 from offices.models import AuditEvent, Municipality, Office, Prefecture, Region, Role, User
+from offices.services import audit_record, roles_describe
 
 
 @admin.register(Region)
@@ -49,6 +50,46 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "display_name", "email", "is_active", "is_staff", "last_login"]
     search_fields = ["username", "display_name", "email"]
     fieldsets = DjangoUserAdmin.fieldsets + ((_("Display"), {"fields": ["display_name"]}),)
+
+    # Changes made here reach the same audit trail as the account pages.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            audit_record(
+                action=AuditEvent.Action.USER_CREATED,
+                target=obj.username,
+                request=request,
+                detail={"user_id": obj.pk, "via": "admin"},
+            )
+            return
+        changed = [name for name in form.changed_data if name != "password"]
+        if "is_active" in changed and not obj.is_active:
+            audit_record(
+                action=AuditEvent.Action.USER_DEACTIVATED,
+                target=obj.username,
+                request=request,
+                detail={"user_id": obj.pk, "via": "admin"},
+            )
+        if changed:
+            audit_record(
+                action=AuditEvent.Action.USER_UPDATED,
+                target=obj.username,
+                request=request,
+                detail={"user_id": obj.pk, "fields": changed, "via": "admin"},
+            )
+
+    def save_related(self, request, form, formsets, change):
+        user = form.instance
+        before = roles_describe(Role.objects.filter(user=user)) if change else []
+        super().save_related(request, form, formsets, change)
+        after = roles_describe(Role.objects.filter(user=user))
+        if before != after:
+            audit_record(
+                action=AuditEvent.Action.ROLE_CHANGED,
+                target=user.username,
+                request=request,
+                detail={"user_id": user.pk, "before": before, "after": after, "via": "admin"},
+            )
 
 
 @admin.register(AuditEvent)

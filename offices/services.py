@@ -333,7 +333,8 @@ def _require_manageable(by: User, user: User) -> None:
         raise PermissionDenied(_("You may not manage this user."))
 
 
-def _roles_described(roles) -> list[dict]:
+def roles_describe(roles) -> list[dict]:
+    """Roles as sorted plain data, the before/after of a role_changed audit event."""
     return sorted((role.describe() for role in roles), key=lambda item: (item["kind"], item["target"]))
 
 
@@ -379,7 +380,7 @@ def user_create(
         actor=by,
         target=username,
         request=request,
-        detail={"user_id": user.pk, "roles": _roles_described(user.roles.all())},
+        detail={"user_id": user.pk, "roles": roles_describe(user.roles.all())},
     )
     return user
 
@@ -402,8 +403,8 @@ def user_update(
     _require_manageable(by, user)
     if not roles:
         raise ValidationError(_("Give the user at least one role."))
-    before_roles = _roles_described(user.roles.all())
-    after_roles = _roles_described(roles)
+    before_roles = roles_describe(user.roles.all())
+    after_roles = roles_describe(roles)
     if before_roles != after_roles and user.pk == by.pk:
         raise PermissionDenied(_("You cannot change your own roles: ask another account manager."))
     values = {"display_name": display_name, "email": email}

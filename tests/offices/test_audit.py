@@ -210,3 +210,27 @@ def test_audit_events_are_read_only_in_the_admin(hq):
     response = client.post(reverse("admin:offices_auditevent_delete", args=[event.pk]), {"post": "yes"})
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_account_created_in_the_admin_is_recorded_with_its_roles(hq):
+    hq.is_staff = hq.is_superuser = True
+    hq.save()
+    client = Client()
+    client.force_login(User.objects.get(pk=hq.pk))
+    response = client.post(
+        reverse("admin:offices_user_add"),
+        {
+            "username": "admin-made",
+            "usable_password": "true",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "roles-TOTAL_FORMS": "1",
+            "roles-INITIAL_FORMS": "0",
+            "roles-0-kind": "center",
+            "roles-0-office": Office.objects.get(code="kushiro").pk,
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert events("user_created", actor=hq, target="admin-made").count() == 1
+    change = events("role_changed", target="admin-made").get()
+    assert change.detail["after"] == [{"kind": "center", "target": "kushiro", "read_only": False}]
