@@ -37,9 +37,27 @@ cooperation_patterns = [
         municipality_views.MunicipalityDetailView.as_view(),
         name="municipality_detail",
     ),
+    path(
+        "municipalities/<str:lg_code>/progress/<str:item>/",
+        municipality_views.ProgressUpdateView.as_view(),
+        name="progress_update",
+    ),
     path("offices/<slug:code>/", desk_views.OfficeDeskView.as_view(), name="office_desk"),
+    path("activities/new/", activity_views.ActivityCreateView.as_view(), name="activity_create"),
     path("activities/<int:pk>/", activity_views.ActivityDetailView.as_view(), name="activity_detail"),
+    path(
+        "activities/<int:pk>/follow-up-done/",
+        activity_views.ActivityFollowUpDoneView.as_view(),
+        name="activity_follow_up_done",
+    ),
+    path("attachments/<int:pk>/", activity_views.AttachmentDownloadView.as_view(), name="attachment_download"),
+    path("referrals/new/", referral_views.ReferralCreateView.as_view(), name="referral_create"),
     path("referrals/<int:pk>/", referral_views.ReferralDetailView.as_view(), name="referral_detail"),
+    path(
+        "referrals/<int:pk>/transition/",
+        referral_views.ReferralTransitionView.as_view(),
+        name="referral_transition",
+    ),
     # --- end local government page, center desk, activities, referrals ---
     # --- lists ---
     path("municipalities/", list_views.MunicipalityListView.as_view(), name="municipality_list"),

@@ -1,9 +1,76 @@
-"""Local government page (自治体ページ)."""
+"""Local government page (自治体ページ) and its stage-update forms."""
 
-from django.views.generic import DetailView
+from http import HTTPStatus
 
-from cooperation.views.mixins import ScopedMixin
-from offices.models import Municipality
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, View
+from django.views.generic.base import TemplateResponseMixin
+
+from cooperation import services
+from cooperation.forms import ProgressUpdateForm
+from cooperation.models import Activity, Progress, ProgressChange, Referral
+from cooperation.views.mixins import ScopedMixin, require
+from offices.models import Municipality, Office
+
+RECENT_LIMIT = 30
+
+
+def _applicable_progresses(municipality):
+    """Progress of every active item that applies to this local government, in the letter's order."""
+    applies = Q() if municipality.is_prefecture else Q(item__scope="all")
+    return (
+        Progress.objects.filter(applies, municipality=municipality, item__is_active=True)
+        .select_related("item", "updated_by")
+        .order_by("item__sort_order", "item__code")
+    )
+
+
+def _may_edit(user, municipality) -> bool:
+    return Municipality.objects.editable_by(user).filter(pk=municipality.pk).exists()
+
+
+def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None = None) -> dict:
+    """Everything the page shows, in a fixed number of queries; ``bound`` replaces one item's blank form."""
+    progresses = list(_applicable_progresses(municipality))
+    may_edit = _may_edit(user, municipality)
+    rows = []
+    for progress in progresses:
+        form = None
+        if bound is not None and bound.progress.pk == progress.pk:
+            form = bound
+            progress = bound.progress
+        elif may_edit:
+            form = ProgressUpdateForm(progress=progress)
+        rows.append((progress, form))
+    activities = (
+        Activity.objects.visible_to(user)
+        .filter(municipalities=municipality)
+        .select_related("office", "item")
+        .order_by("-date", "-id")
+    )
+    referrals = Referral.objects.visible_to(user).filter(municipality=municipality).order_by("-received_on", "-id")
+    return {
+        "object": municipality,
+        "office_writable": services.office_may_write(user, municipality.office),
+        "desk_visible": Office.objects.visible_to(user).filter(pk=municipality.office_id).exists(),
+        "municipality": municipality,
+        "rows": rows,
+        "may_edit": may_edit,
+        "bound": bound,
+        "history": ProgressChange.objects.filter(progress__municipality=municipality)
+        .select_related("progress__item", "recorded_by", "activity", "referral", "import_batch")
+        .order_by("-effective_date", "-recorded_at", "-id"),
+        "activities": activities[:RECENT_LIMIT],
+        "activity_count": activities.count(),
+        "referrals": referrals[:RECENT_LIMIT],
+        "referral_count": referrals.count(),
+        "recent_limit": RECENT_LIMIT,
+    }
 
 
 class MunicipalityDetailView(ScopedMixin, DetailView):
@@ -11,3 +78,79 @@ class MunicipalityDetailView(ScopedMixin, DetailView):
     slug_field = "lg_code"
     slug_url_kwarg = "lg_code"
     template_name = "cooperation/municipality_detail.html"
+
+    def scoped_queryset(self):
+        return super().scoped_queryset().select_related("prefecture", "office")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(municipality_context(self.request.user, self.object))
+        return context
+
+
+class ProgressUpdateView(ScopedMixin, TemplateResponseMixin, View):
+    """Change one item's stage through ``services.progress_update`` (POST only).
+
+    The local government must be visible (else 404) and editable (else 403).
+    A stale version is refused with 409: the page shows the newer value and
+    nothing is overwritten. Rule violations re-show the page with the error.
+    """
+
+    http_method_names = ["post"]
+    template_name = "cooperation/municipality_detail.html"
+
+    def post(self, request, *args, **kwargs):
+        municipality = get_object_or_404(
+            Municipality.objects.visible_to(request.user).select_related("prefecture", "office"),
+            lg_code=kwargs["lg_code"],
+        )
+        progress = _applicable_progresses(municipality).filter(item__code=kwargs["item"]).first()
+        if progress is None:
+            raise Http404(_("This item does not apply to this local government."))
+        require(_may_edit(request.user, municipality), _("You may not change the progress of this local government."))
+        progress.municipality = municipality
+        form = ProgressUpdateForm(request.POST, progress=progress)
+        if not form.is_valid():
+            return self.show(municipality, form)
+        data = form.cleaned_data
+        try:
+            change = services.progress_update(
+                progress=progress,
+                stage=data["stage"],
+                by=request.user,
+                effective_date=data["effective_date"],
+                note=data["note"],
+                expected_version=data["version"],
+            )
+        except services.ProgressConflict as conflict:
+            return self.show(municipality, self.conflict_form(request.POST, conflict), status=HTTPStatus.CONFLICT)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.show(municipality, form)
+        if change is None:
+            messages.info(
+                request, _("{item} was already at this stage: nothing changed.").format(item=progress.item.code)
+            )
+        else:
+            messages.success(
+                request,
+                _("{name}: {item} is now “{stage}”.").format(
+                    name=municipality.name, item=progress.item.code, stage=change.get_to_stage_display()
+                ),
+            )
+        return redirect(municipality.get_absolute_url() + "#item-" + progress.item.code)
+
+    @staticmethod
+    def conflict_form(data, conflict: services.ProgressConflict) -> ProgressUpdateForm:
+        """The user's input kept, the newer version and stage shown; resubmitting is a deliberate choice."""
+        current = conflict.current
+        fresh = data.copy()
+        fresh["version"] = str(current.version)
+        form = ProgressUpdateForm(fresh, progress=current)
+        form.is_valid()
+        form.add_error(None, str(conflict))
+        return form
+
+    def show(self, municipality, form, status=HTTPStatus.OK):
+        context = municipality_context(self.request.user, municipality, bound=form)
+        return self.render_to_response(context, status=status)
