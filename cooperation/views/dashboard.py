@@ -57,10 +57,12 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         items = list(RequestItem.objects.active().select_related("category"))
         form = DashboardFilterForm(self.request.GET or None, regions=regions, items=items, years=years)
         region, item, year = None, None, current_year
-        if form.is_bound and form.is_valid():
-            region = next((r for r in regions if r.code == form.cleaned_data["region"]), None)
-            item = next((i for i in items if i.code == form.cleaned_data["item"]), None)
-            year = form.cleaned_data["fiscal_year"] or current_year
+        if form.is_bound:
+            # A wrong value drops only its own choice (and shows its error); the others still apply.
+            form.full_clean()
+            region = next((r for r in regions if r.code == form.cleaned_data.get("region")), None)
+            item = next((i for i in items if i.code == form.cleaned_data.get("item")), None)
+            year = form.cleaned_data.get("fiscal_year") or current_year
         as_of = today if year == current_year else fiscal.fiscal_year_end(year)
 
         progress = Progress.objects.visible_to(user).filter(reports.region_q(region, prefix="municipality__"))

@@ -68,7 +68,9 @@ class PrefectureReportMixin(ScopedMixin):
         items = list(RequestItem.objects.active())
         form = PrefectureReportForm(self.request.GET or None, offices=offices, items=items, today=today)
         chosen = {"office": "", "kind": "", "stage": "", "item": "", "as_of": None}
-        if form.is_bound and form.is_valid():
+        if form.is_bound:
+            # A wrong value drops only its own filter (and shows its error); the others still apply.
+            form.full_clean()
             chosen.update(form.cleaned_data)
         as_of = chosen["as_of"] or today
         baseline = reports.previous_fiscal_year_end(as_of)

@@ -242,12 +242,20 @@ def test_latest_changes_list_the_newest_first(hq, client_for, toyama):
     assert [change.lg_code for change in response.context["changes"]] == [m.lg_code for m in toyama[:3]]
 
 
-def test_invalid_choice_falls_back_to_the_whole_scope(hq, client_for):
+def test_wrong_choices_fall_back_to_the_whole_scope_and_this_year(hq, client_for):
     response = client_for(hq).get(URL, {"region": "atlantis", "fiscal_year": "1900"})
 
     assert response.status_code == HTTPStatus.OK
     assert set(response.context["form"].errors) == {"region", "fiscal_year"}
     assert response.context["as_of"] == services.today()
+    assert tile_figure(response, "47") is not None
+
+
+def test_a_wrong_choice_keeps_the_other_choices(hq, client_for):
+    response = client_for(hq).get(URL, {"region": "atlantis", "item": "2-3"})
+
+    assert set(response.context["form"].errors) == {"region"}
+    assert response.context["item"].code == "2-3"
 
 
 def _populate(prefecture_code):

@@ -173,6 +173,13 @@ def test_as_of_in_the_future_is_refused_and_today_shown(hq, client_for):
     assert response.context["matrix"].as_of == services.today()
 
 
+def test_a_wrong_as_of_keeps_the_other_filters(hq, client_for):
+    response = client_for(hq).get(url("16"), {"as_of": "2026-02-30", "kind": "village"})
+
+    assert "as_of" in response.context["form"].errors
+    assert set(matrix(response)) == {"163210"}
+
+
 def test_as_of_shortcuts_offer_the_ends_of_recent_fiscal_years_keeping_filters(hq, client_for, last_year_end):
     response = client_for(hq).get(url("16"), {"kind": "town"})
 
