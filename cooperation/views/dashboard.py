@@ -54,7 +54,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
                 )
             )
         )
-        items = list(RequestItem.objects.active().select_related("category"))
+        items = list(RequestItem.objects.active())
         form = DashboardFilterForm(self.request.GET or None, regions=regions, items=items, years=years)
         region, item, year = None, None, current_year
         if form.is_bound:
@@ -87,7 +87,6 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             region=region,
             item=item,
             fiscal_year=year,
-            is_current_year=year == current_year,
             as_of=as_of,
             tiles=tiles,
             in_scope_tiles=[tile for tile in tiles if tile.share is not None],
