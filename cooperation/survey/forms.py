@@ -26,11 +26,15 @@ class SurveyExportForm(forms.Form):
     )
     format = forms.ChoiceField(label=_("Format"), choices=FORMATS, required=False, widget=forms.RadioSelect)
 
-    def __init__(self, *args, prefectures=(), offices=(), **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["format"].initial = "xlsx"
+        self.offer(prefectures=[], offices=[])
+
+    def offer(self, *, prefectures, offices) -> None:
+        """Fill the drop-downs with (code, name) pairs: only needed when the form is shown."""
         self.fields["prefecture"].widget = forms.Select(choices=[("", "—"), *prefectures])
         self.fields["office"].widget = forms.Select(choices=[("", "—"), *offices])
-        self.fields["format"].initial = "xlsx"
 
     def clean(self):
         data = super().clean()

@@ -35,7 +35,7 @@ from cooperation.survey import HEADER, survey_apply, survey_plan, survey_rows, s
 from cooperation.survey.forms import SurveyApplyForm, SurveyExportForm, SurveyUploadForm
 from cooperation.views.mixins import ScopedMixin, require
 from offices.models import Municipality, Office, Prefecture
-from offices.scopes import is_ministry_staff
+from offices.scopes import is_ministry_staff, municipality_scope_q
 from offices.services import audit_record
 from offices.validators import lg_code_complete
 
@@ -76,14 +76,14 @@ class SurveyExportView(LoginRequiredMixin, TemplateView):
     template_name = "cooperation/survey_export.html"
 
     def get(self, request, *args, **kwargs):
+        form = SurveyExportForm(request.GET or None)
+        if form.is_bound and form.is_valid():
+            return self.download(form.cleaned_data)
         prefectures, offices = units_in_scope(request.user)
-        form = SurveyExportForm(
-            request.GET or None,
+        form.offer(
             prefectures=[(prefecture.code, prefecture.display_name) for prefecture in prefectures],
             offices=[(office.code, office.label) for office in offices],
         )
-        if form.is_bound and form.is_valid():
-            return self.download(form.cleaned_data)
         if not form.is_bound:
             own = Municipality.objects.active().visible_to(request.user)[:2]
             if len(own) == 1:
@@ -105,8 +105,10 @@ class SurveyExportView(LoginRequiredMixin, TemplateView):
             key = lg_code_complete(key)
             municipalities = municipalities.filter(lg_code=key)
             label = "{}_{}".format(key, municipalities.values_list("name", flat=True).first() or "")
-        total = municipalities.count()
-        if total == 0 or municipalities.visible_to(self.request.user).count() != total:
+        counts = municipalities.aggregate(
+            total=Count("pk"), visible=Count("pk", filter=municipality_scope_q(self.request.user))
+        )
+        if counts["total"] == 0 or counts["visible"] != counts["total"]:
             raise Http404(_("No such prefecture, center or local government within your scope."))
         rows = survey_rows(municipalities)
         name = "調査票_{}_{}.{}".format(label, timezone.localdate().strftime("%Y%m%d"), data["format"])
