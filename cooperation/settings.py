@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "offices.middleware.SessionRefreshMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -117,9 +118,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cooperation:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after eight idle hours and when the browser closes.
+# Sessions end after eight idle hours and when the browser closes; the idle
+# clock is pushed forward at most every five minutes (offices.middleware).
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_AGE", str(8 * 60 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = 300
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Failed logins per account (and per client address) before a lock-out.
