@@ -236,6 +236,14 @@ def ensure(url: str, *, years: int, seed: int, log: Log | None = None, rebuild: 
     return marker()
 
 
+def tidy() -> None:
+    """VACUUM ANALYZE: earlier runs' rolled-back imports leave dead rows and stale statistics behind."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
 class _Null:
     def write(self, *args, **kwargs):
         pass
