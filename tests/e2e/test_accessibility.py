@@ -73,16 +73,6 @@ def test_main_pages_have_no_serious_axe_violation(group, request, scenario, page
     assert found == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "390 px: /municipalities/ 975 px, /history/ 634 px, /offices/sapporo/ 817 px, /municipalities/012033/ "
-        "499 px, /activities/ 685 px, /referrals/ 645 px, /prefectures/01/ 414 px wide: '.table-wrap "
-        ".visually-hidden' (the tables' 'span.sort-hint.visually-hidden', the 'to' arrows, 'not applicable') "
-        "are position:absolute with no positioned ancestor and escape the wrapper's overflow-x:auto; "
-        "fix: '.table-wrap { position: relative; }' in static/css/site.css"
-    ),
-)
 def test_every_main_page_fits_a_phone(scenario, hq, center_sapporo, lg_otaru, page_for):
     """Beyond the dashboard and the report (test_reports): no page is wider than a 390 px screen."""
     wider = {}
