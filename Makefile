@@ -47,7 +47,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
 messages: $(VENV)/.installed-dev
-	$(BIN)/python manage.py makemessages -l ja -l en --no-obsolete --ignore=.venv --ignore=staticfiles
+	$(BIN)/python manage.py makemessages -l ja -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=artifacts
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:

@@ -11,6 +11,7 @@ import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cooperation import fiscal
 from cooperation.models import Activity, ProgressChange, Referral, RequestItem, Stage
@@ -91,8 +92,12 @@ class MunicipalityFilter(ScopedFilterSet):
 
 
 class ActivityFilter(ScopedFilterSet):
-    date_from = filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte", widget=date_input())
-    date_to = filters.DateFilter(label=_("To"), field_name="date", lookup_expr="lte", widget=date_input())
+    date_from = filters.DateFilter(
+        label=pgettext_lazy("start of a date range", "From"), field_name="date", lookup_expr="gte", widget=date_input()
+    )
+    date_to = filters.DateFilter(
+        label=pgettext_lazy("end of a date range", "To"), field_name="date", lookup_expr="lte", widget=date_input()
+    )
     fiscal_year = filters.ChoiceFilter(
         label=_("Fiscal year"), choices=fiscal_year_choices, method="filter_fiscal_year", empty_label=ALL
     )

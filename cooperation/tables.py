@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cooperation import fiscal
@@ -125,7 +125,7 @@ class ActivityTable(SiteTable):
     kind = tables.Column(verbose_name=_("Kind"), order_by=("kind", "-date", "-id"))
     title = tables.Column(verbose_name=_("Title"), linkify=True, order_by=("title", "id"))
     counts = tables.Column(
-        verbose_name=_("Counts"),
+        verbose_name=pgettext_lazy("numbers recorded with an activity", "Counts"),
         accessor="pk",
         orderable=False,
         exclude_from_export=True,

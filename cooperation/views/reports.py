@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 
@@ -182,7 +182,7 @@ class PrefectureExportXlsxView(PrefectureExportMixin, DetailView):
             gettext("Adopted"),
             gettext("Adopted (%)"),
             gettext("Adopted on {date}").format(date=matrix.baseline.isoformat()),
-            gettext("Change"),
+            pgettext("difference between two counts", "Change"),
         ]
         rows = [
             [

@@ -37,7 +37,7 @@ def stage_of(lg_code: str, item: str) -> str:
 
 def test_preview_prints_the_change_and_writes_nothing(master, survey_file):
     output = run(survey_file(OTARU))
-    assert "012033 小樽市 1-2: 未着手 → 検討中" in output
+    assert "2行目：012033 小樽市 1-2：未着手 → 検討中" in output
     assert stage_of("012033", "1-2") == Stage.NOT_STARTED
     assert not ImportBatch.objects.exists()
 
@@ -68,7 +68,7 @@ def test_problems_are_printed_with_row_and_column(master, survey_file):
     out = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_survey", str(survey_file(OTARU, ("012034", "", "1-1", "実施", "", ""))), stdout=out)
-    assert "3, 団体コード" in out.getvalue() and "012033 小樽市" in out.getvalue()
+    assert "3行目, 団体コード" in out.getvalue() and "012033 小樽市" in out.getvalue()
 
 
 def test_user_scope_applies(center_hakodate, survey_file):
