@@ -17,9 +17,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--years", type=int, default=3, help="Fiscal years of demo data.")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--scale", type=float, default=1.0, help="Volume of demo activities and referrals.")
         parser.add_argument("--accounts-only", action="store_true")
 
-    def handle(self, *args, years: int, seed: int, accounts_only: bool, **options):
+    def handle(self, *args, years: int, seed: int, scale: float, accounts_only: bool, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "setup_demo creates accounts with a shared password: it never runs with DJANGO_DEBUG off."
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         demo_accounts_create(password=password)
         if not accounts_only:
-            call_command("generate_demo_data", years=years, seed=seed, stdout=self.stdout)
+            call_command("generate_demo_data", years=years, seed=seed, scale=scale, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password: {password}):"))
         for username, display_name, *_rest in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<18} {display_name}")
