@@ -9,6 +9,7 @@ enforced by the sign-in forms (offices/forms.py), which both pages use.
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from offices.middleware import mark_refreshed
 from offices.models import AuditEvent
 from offices.services import audit_record, login_failure_record
 
@@ -16,6 +17,12 @@ from offices.services import audit_record, login_failure_record
 @receiver(user_logged_in, dispatch_uid="offices_audit_login")
 def audit_login(sender, request, user, **kwargs):
     audit_record(action=AuditEvent.Action.LOGIN, actor=user, request=request)
+
+
+@receiver(user_logged_in, dispatch_uid="offices_session_refreshed_at_login")
+def session_refreshed_at_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        mark_refreshed(request.session)
 
 
 @receiver(user_logged_out, dispatch_uid="offices_audit_logout")

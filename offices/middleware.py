@@ -7,6 +7,11 @@ from django.conf import settings
 REFRESHED_KEY = "_refreshed_at"
 
 
+def mark_refreshed(session) -> None:
+    """Start the refresh interval now (at sign-in, so the first page needs no session write)."""
+    session[REFRESHED_KEY] = int(time.time())
+
+
 class SessionRefreshMiddleware:
     """Extend a signed-in session's idle lifetime at most once every SESSION_REFRESH_SECONDS.
 
@@ -21,7 +26,6 @@ class SessionRefreshMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            now = int(time.time())
-            if now - request.session.get(REFRESHED_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
-                request.session[REFRESHED_KEY] = now
+            if time.time() - request.session.get(REFRESHED_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                mark_refreshed(request.session)
         return self.get_response(request)
