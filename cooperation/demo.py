@@ -12,6 +12,8 @@ What it writes, and how:
   ``referral_transition`` would leave (the first referral moving 2-3 to 実施 is
   replayed as a stage change with the referral as evidence, as the service
   does). This keeps ten years of national data to a few minutes.
+- Each finished fiscal year gets a national survey import (ImportBatch), the
+  evidence of some of that year's changes.
 - Everything is recorded by one inactive system user, ``demo-data``, that
   cannot sign in. As the history is simulated, its recording times are set
   afterwards to shortly after each effective date instead of "now".

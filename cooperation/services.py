@@ -86,7 +86,8 @@ class StageChange:
 
     ``expected_version`` (optional) refuses the change if the row moved on since
     it was read; ``activity`` or ``referral`` (optional) is the evidence of this
-    one change, instead of the batch's ``import_batch``.
+    one change (a change has one piece of evidence, so not in a call that also
+    gives an ``import_batch``).
     """
 
     progress: Progress
