@@ -2,6 +2,7 @@
 
 import importlib
 import re
+import time
 from http import HTTPStatus
 
 import pytest
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from offices import scopes, services
 from offices.forms import RoleForm, RoleFormSet
+from offices.middleware import REFRESHED_KEY
 from offices.models import AuditEvent, Municipality, Office, Prefecture, Region, Role, User
 from tests.conftest import make_user
 
@@ -135,9 +137,12 @@ def test_expired_session_sends_the_user_back_to_sign_in(center_sapporo):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_each_request_pushes_the_session_expiry_back(center_sapporo):
+def test_a_request_after_the_refresh_interval_pushes_the_session_expiry_back(center_sapporo, settings):
     client, _response = sign_in("center-sapporo")
-    key = client.session.session_key
+    session = client.session
+    session[REFRESHED_KEY] = int(time.time()) - settings.SESSION_REFRESH_SECONDS
+    session.save()
+    key = session.session_key
     soon = timezone.now() + timezone.timedelta(minutes=5)
     Session.objects.filter(session_key=key).update(expire_date=soon)
     client.get(reverse("password_change"))
