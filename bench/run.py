@@ -762,6 +762,15 @@ def load_context(years: int) -> Context:
     )
 
 
+def _git(*args: str) -> str | None:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
 def machine() -> dict:
     from django.db import connection
 
@@ -775,6 +784,7 @@ def machine() -> dict:
     except OSError:
         pass
     return {
+        "commit": _git("rev-parse", "--short", "HEAD"),
         "cpus": os.cpu_count(),
         "memory_gb": memory_gb,
         "postgresql": postgres,
@@ -809,6 +819,11 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
     }
     print(f"measuring on {about['database']}: {about['data']}")
+    print(
+        "machine: {cpus} CPUs, {memory_gb} GB, PostgreSQL {postgresql}, Python {python}, commit {commit}".format(
+            **about["machine"]
+        )
+    )
     rows = []
     for op in operations(ctx):
         if args.only and op.name not in args.only:

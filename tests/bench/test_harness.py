@@ -172,3 +172,50 @@ def test_survey_file_has_the_documented_header_and_a_bom():
 
 def test_every_import_row_changes_the_stage():
     assert all(run.NEXT_FOR_IMPORT[stage] != stage for stage in run.STAGE_LABELS)
+
+
+PAGE = """
+<form method="post" action="/i18n/setlang/"><input name="language" value="en"></form>
+<form method="post" action="/municipalities/012033/progress/2-2/" id="item-2-2">
+  <input type="hidden" name="csrfmiddlewaretoken" value="tok">
+  <input type="hidden" name="version" value="4">
+  <select name="stage"><option value="considering">検討中</option><option value="done" selected>実施</option></select>
+  <input type="date" name="effective_date" value="2026-11-30">
+  <textarea name="note"></textarea>
+</form>
+"""
+
+
+def test_stage_forms_are_read_with_their_version_and_current_stage():
+    from bench import loadtest
+
+    (form,) = loadtest.stage_forms(PAGE, "012033")
+    assert form["item"] == "2-2"
+    assert form["fields"]["version"] == "4"
+    assert form["fields"]["stage"] == "done"
+    assert form["fields"]["csrfmiddlewaretoken"] == "tok"
+    assert form["options"]["stage"] == ["considering", "done"]
+
+
+def test_load_summary_counts_conflicts_apart_from_errors():
+    from bench import loadtest
+
+    shared = loadtest.Shared(port=0, deadline=0, max_requests=10)
+    for sample in [
+        loadtest.Sample("dashboard", 200, 0.1),
+        loadtest.Sample("dashboard", 500, 0.2),
+        loadtest.Sample("report", 0, 0.3, "ConnectionRefusedError"),
+        loadtest.Sample("update", 302, 0.1),
+        loadtest.Sample("update", 409, 0.1),
+        loadtest.Sample("update", 200, 0.1),
+    ]:
+        shared.record(sample)
+    summary = loadtest.summarise(shared, seconds=2.0)
+    assert (summary["requests"], summary["errors"], summary["conflicts_409"], summary["refused_invalid"]) == (
+        6,
+        2,
+        1,
+        1,
+    )
+    assert summary["throughput_rps"] == 2.5
+    assert summary["by_action"]["update"]["requests"] == 3
