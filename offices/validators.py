@@ -22,9 +22,7 @@ def lg_code_is_valid(code: str) -> bool:
 
 def validate_lg_code(value: str) -> None:
     if not (isinstance(value, str) and len(value) == 6 and value.isascii() and value.isdigit()):
-        raise ValidationError(
-            _("A local government code has exactly six digits, e.g. 012033."), code="lg_code_format"
-        )
+        raise ValidationError(_("A local government code has exactly six digits, e.g. 012033."), code="lg_code_format")
     expected = lg_check_digit(value[:5])
     if expected != int(value[5]):
         raise ValidationError(

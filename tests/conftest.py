@@ -98,4 +98,4 @@ def hokkaido_government(master):
 def pytest_report_header(config):
     from tests.e2e.conftest import CHROMIUM, HAVE_CHROMIUM, SKIP_REASON
 
-    return "e2e browser: {}".format(CHROMIUM if HAVE_CHROMIUM else SKIP_REASON)
+    return f"e2e browser: {CHROMIUM if HAVE_CHROMIUM else SKIP_REASON}"

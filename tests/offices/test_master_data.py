@@ -62,9 +62,9 @@ def test_every_local_government_has_exactly_one_center():
 
 def test_hokkaido_centers_cover_their_subprefectures():
     counts = Counter(
-        Municipality.objects.filter(prefecture__code="01").exclude(kind="prefecture").values_list(
-            "office__code", flat=True
-        )
+        Municipality.objects.filter(prefecture__code="01")
+        .exclude(kind="prefecture")
+        .values_list("office__code", flat=True)
     )
     assert counts == {"sapporo": 51, "hakodate": 37, "asahikawa": 59, "kushiro": 32}
     assert Municipality.objects.get(lg_code="010006").office.code == "sapporo"

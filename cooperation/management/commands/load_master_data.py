@@ -22,9 +22,7 @@ class Command(BaseCommand):
             progress = progress_backfill()
         for line in report.lines():
             self.stdout.write(line)
-        self.stdout.write(
-            "request items: created {created}, updated {updated}".format(**items)
-        )
+        self.stdout.write("request items: created {created}, updated {updated}".format(**items))
         self.stdout.write(f"progress rows created: {progress}")
         if not report.changed and not any(items.values()) and not progress:
             self.stdout.write(self.style.SUCCESS("Master data already up to date: nothing changed."))
