@@ -24,6 +24,15 @@ def seed() -> int:
     return int(os.environ.get("BENCH_SEED", DEFAULT_SEED))
 
 
+def generator() -> str:
+    return os.environ.get("BENCH_GENERATOR", "auto")
+
+
+def scale() -> float | None:
+    value = os.environ.get("BENCH_SCALE")
+    return float(value) if value else None
+
+
 def database_url(for_years: int | None = None) -> str:
     """BENCH_DATABASE_URL, else coop_bench (ten years) or coop_bench_yN, so sizes never evict each other."""
     explicit = os.environ.get("BENCH_DATABASE_URL")

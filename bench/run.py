@@ -802,10 +802,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results.json")
     args = parser.parse_args(argv)
 
-    years, seed = env.years(), env.seed()
+    years = env.years()
     url = env.database_url()
     env.setup(url)
-    dataset = data.ensure(url, years=years, seed=seed, rebuild=args.rebuild)
+    wanted = data.recipe(years=years, seed=env.seed(), generator=env.generator(), scale=env.scale())
+    dataset = data.ensure(url, wanted=wanted, rebuild=args.rebuild)
     if args.data_only:
         return 0
     data.tidy()
@@ -816,6 +817,7 @@ def main(argv: list[str] | None = None) -> int:
         "database": env.database_name(url),
         "years": years,
         "data": dataset["counts"],
+        "recipe": dataset["recipe"],
         "machine": machine(),
     }
     print(f"measuring on {about['database']}: {about['data']}")

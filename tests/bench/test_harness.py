@@ -152,14 +152,39 @@ def test_fiscal_windows_skip_a_year_that_has_not_begun():
     assert [year for year, *_days in data.fiscal_windows(2, datetime.date(2026, 4, 1))] == [2025]
 
 
-def test_data_is_reused_only_for_the_same_size_seed_and_generator():
-    found = {"data_version": data.DATA_VERSION, "years": 10, "seed": 1, "counts": {"activities": 100}}
-    assert data.reusable(found, years=10, seed=1, current={"activities": 100})
-    assert not data.reusable(found, years=1, seed=1, current={"activities": 100})
-    assert not data.reusable(found, years=10, seed=2, current={"activities": 100})
-    assert not data.reusable({**found, "data_version": -1}, years=10, seed=1, current={"activities": 100})
-    assert not data.reusable(found, years=10, seed=1, current={"activities": 99})
-    assert not data.reusable(None, years=10, seed=1, current={})
+def test_data_is_reused_only_for_the_same_recipe():
+    wanted = data.recipe(years=10, seed=1, generator="demo", scale=3.0)
+    found = {"recipe": wanted, "counts": {"activities": 100}}
+    assert data.reusable(found, wanted=wanted, current={"activities": 100})
+    for other in [
+        data.recipe(years=1, seed=1, generator="demo", scale=3.0),
+        data.recipe(years=10, seed=2, generator="demo", scale=3.0),
+        data.recipe(years=10, seed=1, generator="demo", scale=2.0),
+        data.recipe(years=10, seed=1, generator="bench"),
+        {**wanted, "data_version": -1},
+    ]:
+        assert not data.reusable(found, wanted=other, current={"activities": 100})
+    assert not data.reusable(found, wanted=wanted, current={"activities": 99})
+    assert not data.reusable(None, wanted=wanted, current={})
+
+
+def test_recipe_takes_the_demo_generator_when_it_exists(monkeypatch):
+    monkeypatch.setattr(data, "demo_generator_available", lambda: True)
+    assert data.recipe(years=10, seed=1)["generator"] == "demo"
+    assert data.recipe(years=10, seed=1)["scale"] == data.DEMO_SCALE
+    monkeypatch.setattr(data, "demo_generator_available", lambda: False)
+    assert data.recipe(years=10, seed=1) == {
+        "data_version": data.DATA_VERSION,
+        "generator": "bench",
+        "years": 10,
+        "seed": 1,
+        "scale": None,
+    }
+
+
+def test_recipe_refuses_an_unknown_generator():
+    with pytest.raises(SystemExit):
+        data.recipe(years=1, seed=1, generator="faker")
 
 
 def test_survey_file_has_the_documented_header_and_a_bom():
