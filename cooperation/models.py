@@ -303,13 +303,20 @@ class ProgressChange(models.Model):
 
 class ActivityQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Activities of a center the user works with, or touching a local government the user sees."""
+        """Activities of a center the user works with, or touching a local government the user sees.
+
+        A whole-country scope (an empty Q) filters nothing: no EXISTS over every
+        activity's local governments, so the date index serves national counts.
+        """
+        office_q = office_scope_q(user, prefix="office__")
+        if not office_q:
+            return self.all()
         touches_visible = Exists(
             Activity.municipalities.through.objects.filter(activity=OuterRef("pk")).filter(
                 municipality_scope_q(user, prefix="municipality__")
             )
         )
-        return self.filter(office_scope_q(user, prefix="office__") | Q(touches_visible))
+        return self.filter(office_q | Q(touches_visible))
 
     def editable_by(self, user):
         return self.filter(office_scope_q(user, write=True, prefix="office__"))
