@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -76,6 +77,8 @@ TILE_POSITIONS: dict[str, tuple[int, int]] = {
 ADOPTION_BANDS: list[tuple[int, int]] = [(0, 20), (20, 40), (40, 60), (60, 80), (80, 100)]
 
 ADOPTED = Stage.adopted()
+# The same stages as plain strings, for set lookups in Python loops.
+ADOPTED_VALUES = frozenset(stage.value for stage in ADOPTED)
 
 
 def adoption_band(percent: float | None) -> int | None:
@@ -164,16 +167,9 @@ def adoption_by_prefecture(
     item or for all; a prefecture with no row in ``progress`` is absent, so it
     never shows a figure drawn from rows the caller left out. One query.
     """
-    rows = progress.current()
     if item is not None:
-        rows = rows.filter(item=item)
-    rows = (
-        with_stage_on(rows, as_of, today=today)
-        .values("municipality__prefecture__code")
-        .annotate(total=Count("pk"), adopted=Count("pk", filter=Q(stage_as_of__in=ADOPTED)))
-        .order_by("municipality__prefecture__code")
-    )
-    return {row["municipality__prefecture__code"]: Share(row["adopted"], row["total"]) for row in rows}
+        progress = progress.filter(item=item)
+    return stage_tally(progress, as_of=as_of, today=today).shares()
 
 
 def tile_map(prefectures, shares: dict[str, Share]) -> list[Tile]:
@@ -232,15 +228,50 @@ def stage_counts_by_item(
     progress: QuerySet[Progress], *, items: list[RequestItem], as_of: datetime.date, today: datetime.date
 ) -> list[ItemStages]:
     """For each of ``items`` (in that order), how many of the given progress rows stand at each stage. One query."""
-    counts = {stage: Count("pk", filter=Q(stage_as_of=stage)) for stage in Stage.values}
+    progress = progress.filter(item__in=[item.pk for item in items])
+    return stage_tally(progress, as_of=as_of, today=today).item_stages(items)
+
+
+@dataclass(frozen=True)
+class StageTally:
+    """How many progress rows stand at each stage, per prefecture and item: both roll-ups of the dashboard.
+
+    ``counts`` maps (prefecture code, item id, stage) to a number of rows; the
+    per-prefecture shares (the map) and the per-item counts (the bars) are
+    sums over it, so the page reads the progress table once.
+    """
+
+    counts: dict[tuple[str, int, str], int]
+
+    def shares(self, item: RequestItem | None = None) -> dict[str, Share]:
+        """Adoption per prefecture code (in code order), for one item or for all; prefectures without rows absent."""
+        adopted: dict[str, int] = defaultdict(int)
+        total: dict[str, int] = defaultdict(int)
+        for (code, item_id, stage), count in self.counts.items():
+            if item is not None and item_id != item.pk:
+                continue
+            total[code] += count
+            if stage in ADOPTED_VALUES:
+                adopted[code] += count
+        return {code: Share(adopted[code], total[code]) for code in sorted(total)}
+
+    def item_stages(self, items: list[RequestItem]) -> list[ItemStages]:
+        """For each of ``items`` (in that order), the rows at each stage, all prefectures together."""
+        by_item: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for (_code, item_id, stage), count in self.counts.items():
+            by_item[item_id][stage] += count
+        return [_item_stages(item, {stage: by_item[item.pk][stage] for stage in Stage.values}) for item in items]
+
+
+def stage_tally(progress: QuerySet[Progress], *, as_of: datetime.date, today: datetime.date) -> StageTally:
+    """Current rows of the given (scoped) progress per prefecture × item × stage at the end of ``as_of``. One query."""
     rows = (
-        with_stage_on(progress.current().filter(item__in=[item.pk for item in items]), as_of, today=today)
-        .values("item_id")
-        .annotate(**{"n_" + stage: aggregate for stage, aggregate in counts.items()})
-        .order_by("item_id")
+        with_stage_on(progress.current(), as_of, today=today)
+        .order_by()
+        .values_list("municipality__prefecture__code", "item_id", "stage_as_of")
+        .annotate(count=Count("pk"))
     )
-    by_item = {row["item_id"]: {stage: row["n_" + stage] for stage in Stage.values} for row in rows}
-    return [_item_stages(item, by_item.get(item.pk, {})) for item in items]
+    return StageTally({(code, item_id, stage): count for code, item_id, stage, count in rows})
 
 
 @dataclass(frozen=True)
@@ -277,9 +308,11 @@ def fiscal_year_counts(*, activities: QuerySet[Activity], referrals: QuerySet[Re
     zone = timezone.get_current_timezone()
     closed_from = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
     closed_until = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
-    referral_counts = referrals.aggregate(
-        opened=Count("pk", filter=Q(received_on__range=(start, end))),
-        closed=Count("pk", filter=Q(closed_at__gte=closed_from, closed_at__lt=closed_until)),
+    opened = Q(received_on__range=(start, end))
+    closed = Q(closed_at__gte=closed_from, closed_at__lt=closed_until)
+    # The WHERE drops the rows neither count would take before they are aggregated.
+    referral_counts = referrals.filter(opened | closed).aggregate(
+        opened=Count("pk", filter=opened), closed=Count("pk", filter=closed)
     )
     return FiscalYearCounts(
         year=year,
@@ -386,8 +419,9 @@ class Matrix:
     rows: list[MatrixRow]
     summary: list[ItemStages] = field(default_factory=list)
 
-    @property
+    @cached_property
     def changed_cells(self) -> int:
+        """How many cells changed since the baseline (computed once: the page asks twice)."""
         return sum(cell.changed for row in self.rows for cell in row.cells)
 
 
@@ -421,10 +455,16 @@ def prefecture_matrix(
     counts are drawn from the rows kept, so the summary always matches the
     matrix. Two queries.
     """
-    local_governments = list(report_municipalities(municipalities))
+    local_governments = list(
+        report_municipalities(municipalities).values_list(
+            "pk", "lg_code", "name", "kind", "office__label", "office__code", named=True
+        )
+    )
     stages = defaultdict(dict)
+    # The same local governments as a subquery, not a list of ids: PostgreSQL then joins
+    # through the index instead of testing every progress row against the whole list.
     progress = Progress.objects.current().filter(
-        municipality__in=[municipality.pk for municipality in local_governments],
+        municipality__in=municipalities.filter(is_active=True).values("pk"),
         item__in=[item.pk for item in items],
     )
     for municipality_id, item_id, current, then in (
@@ -434,9 +474,13 @@ def prefecture_matrix(
     ):
         stages[municipality_id][item_id] = (current, then)
 
+    # get_kind_display() would build the choices dict (translating every label) once per row.
+    kind_labels = {kind: str(label) for kind, label in Municipality.Kind.choices}
+    not_applicable = (None, None)
     rows = []
     for municipality in local_governments:
-        cells = [Cell(item.code, *stages[municipality.pk].get(item.pk, (None, None))) for item in items]
+        by_item = stages.get(municipality.pk, {})
+        cells = [Cell(item.code, *by_item.get(item.pk, not_applicable)) for item in items]
         if stage and not any(cell.stage == stage for cell in cells):
             continue
         rows.append(
@@ -444,9 +488,9 @@ def prefecture_matrix(
                 lg_code=municipality.lg_code,
                 name=municipality.name,
                 kind=municipality.kind,
-                kind_label=municipality.get_kind_display(),
-                office=municipality.office.label,
-                office_code=municipality.office.code,
+                kind_label=kind_labels.get(municipality.kind, municipality.kind),
+                office=municipality.office__label,
+                office_code=municipality.office__code,
                 cells=cells,
             )
         )
@@ -459,7 +503,7 @@ def prefecture_matrix(
             cell = row.cells[position]
             if cell.applies:
                 counts[cell.stage] += 1
-                adopted_baseline += cell.baseline in ADOPTED
+                adopted_baseline += cell.baseline in ADOPTED_VALUES
         summary.append(_item_stages(item, counts, adopted_baseline))
     return Matrix(
         as_of=as_of,

@@ -66,7 +66,9 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         as_of = today if year == current_year else fiscal.fiscal_year_end(year)
 
         progress = Progress.objects.visible_to(user).filter(reports.region_q(region, prefix="municipality__"))
-        shares = reports.adoption_by_prefecture(progress, as_of=as_of, today=today, item=item)
+        # One pass over the progress rows gives both the map (per prefecture) and the bars (per item).
+        tally = reports.stage_tally(progress, as_of=as_of, today=today)
+        shares = tally.shares(item)
         tiles = reports.tile_map(Prefecture.objects.all(), shares)
         counts = reports.fiscal_year_counts(
             activities=Activity.objects.visible_to(user).filter(reports.region_q(region, prefix="office__")),
@@ -98,7 +100,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
                 for index, (lower, upper) in enumerate(reports.ADOPTION_BANDS)
             ],
             stages=Stage.choices,
-            item_stages=reports.stage_counts_by_item(progress, items=items, as_of=as_of, today=today),
+            item_stages=tally.item_stages(items),
             counts=counts,
             changes=changes,
             report_query=urlencode(report_query),

@@ -8,11 +8,13 @@ from http import HTTPStatus
 
 import openpyxl
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
 from cooperation import reports, services
 from cooperation.models import Progress, RequestItem, Stage
+from cooperation.views.reports import municipality_url_maker
 from offices.models import AuditEvent, Municipality
 
 pytestmark = pytest.mark.usefixtures("master")
@@ -381,3 +383,89 @@ def test_export_query_count_is_the_same_for_toyama_and_hokkaido(name, hq, client
     toyama = _queries(client, django_assert_max_num_queries, url("16", name))
 
     assert hokkaido == toyama
+
+
+# The matrix body as the page rendered it cell by cell before the rows were built in Python
+# (cooperation.views.reports.matrix_rows_html): the rows must stay exactly this markup.
+CELL_BY_CELL_ROWS = Template(
+    "{% load i18n cooperation_tags %}{% spaceless %}\n"
+    "{% for row in matrix.rows %}\n"
+    '  <tr data-lg-code="{{ row.lg_code }}"{% if row.kind == "prefecture" %} class="row-prefecture"{% endif %}>\n'
+    "    <td>{{ row.lg_code }}</td>\n"
+    '    <th scope="row"><a href="{% url \'cooperation:municipality_detail\' row.lg_code %}">'
+    "{{ row.name }}</a></th>\n"
+    "    <td>{{ row.kind_label }}</td>\n"
+    "    <td>{{ row.office }}</td>\n"
+    "    {% for cell in row.cells %}\n"
+    '      {% if cell.applies %}<td class="cell{% if cell.changed %} cell-changed{% endif %}"'
+    ' data-item="{{ cell.item_code }}" data-stage="{{ cell.stage }}">{% stage_badge cell.stage %}'
+    '{% if cell.changed %} <span class="was">'
+    "{% blocktranslate trimmed with stage=cell.baseline_label %}was {{ stage }}{% endblocktranslate %}"
+    "</span>{% endif %}</td>\n"
+    '      {% else %}<td class="cell cell-na" data-item="{{ cell.item_code }}"><span aria-hidden="true">–</span>'
+    '<span class="visually-hidden">{% translate "not applicable" %}</span></td>\n'
+    "      {% endif %}\n"
+    "    {% endfor %}\n"
+    "  </tr>\n"
+    "{% endfor %}\n"
+    "{% endspaceless %}"
+)
+
+
+def _changed_toyama(toyama, last_year_end):
+    set_stage(toyama[1], "1-1", Stage.DONE, last_year_end - datetime.timedelta(days=3))
+    set_stage(toyama[1], "1-1", Stage.ESTABLISHED, last_year_end + datetime.timedelta(days=1))
+    set_stage(toyama[2], "2-1", Stage.ARRANGING)
+    set_stage(toyama[0], "0-1", Stage.CONSIDERING, last_year_end + datetime.timedelta(days=1))
+    set_stage(toyama[0], "2-1", Stage.DONE, last_year_end - datetime.timedelta(days=1))
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("as_of", [None, "last_year_end"])
+def test_matrix_rows_are_the_markup_of_the_cell_by_cell_template(
+    language, as_of, hq, client_for, toyama, last_year_end
+):
+    _changed_toyama(toyama, last_year_end)
+    Municipality.objects.filter(pk=toyama[3].pk).update(name='A&B <"市">')
+    query = {"as_of": last_year_end.isoformat()} if as_of else {}
+
+    response = client_for(hq).get(url("16"), query, HTTP_ACCEPT_LANGUAGE=language)
+
+    html = response.content.decode()
+    with translation.override(language):
+        expected = CELL_BY_CELL_ROWS.render(Context({"matrix": response.context["matrix"]}))
+    assert f"<tbody>\n          {expected}\n        </tbody>" in html
+    assert html.count("<tr data-lg-code=") == 16
+
+
+def test_matrix_rows_spell_out_badges_changes_and_blank_cells(hq, client_for, toyama, last_year_end):
+    _changed_toyama(toyama, last_year_end)
+    Municipality.objects.filter(pk=toyama[3].pk).update(name='A&B <"市">')
+
+    html = client_for(hq).get(url("16")).content.decode()
+    english = client_for(hq).get(url("16"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    rows = dict(ROW.findall(html))
+    assert (
+        '<td class="cell cell-changed" data-item="1-1" data-stage="established">'
+        '<span class="badge stage-established">定着</span><span class="was">変更前：実施</span></td>'
+    ) in rows[toyama[1].lg_code]
+    assert (
+        '<td class="cell cell-na" data-item="0-1"><span aria-hidden="true">–</span>'
+        '<span class="visually-hidden">対象外</span></td>'
+    ) in rows[toyama[1].lg_code]
+    assert (
+        '<td class="cell cell-changed" data-item="2-1" data-stage="arranging">'
+        '<span class="badge stage-arranging">調整中</span><span class="was">変更前：未着手</span></td>'
+    ) in rows[toyama[2].lg_code]
+    assert '<tr data-lg-code="160008" class="row-prefecture"><td>160008</td>' in html
+    assert f'<a href="{toyama[3].get_absolute_url()}">A&amp;B &lt;&quot;市&quot;&gt;</a>' in html
+    assert '<span class="was">was Done</span>' in english
+    assert '<span class="visually-hidden">not applicable</span>' in english
+
+
+@pytest.mark.parametrize("lg_code", ["012033", "160008", "abc123", "a b", "名前", "%41"])
+def test_municipality_urls_are_those_of_reverse(lg_code):
+    make_url = municipality_url_maker()
+
+    assert make_url(lg_code) == reverse("cooperation:municipality_detail", kwargs={"lg_code": lg_code})

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import translation
 
 from cooperation import fiscal, reports, services
 from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
@@ -148,6 +149,61 @@ def test_stage_counts_by_item_as_of_uses_the_stage_then(toyama, today, last_year
     )
 
     assert (entry.count(Stage.CONSIDERING), entry.count(Stage.DONE)) == (1, 0)
+
+
+@pytest.mark.parametrize("past", [False, True])
+def test_stage_tally_gives_the_shares_and_the_item_counts_in_one_query(
+    past, toyama, today, last_year_end, django_assert_num_queries
+):
+    hakodate = Municipality.objects.get(lg_code="012025")
+    set_stage(toyama[0], "1-1", Stage.DONE, last_year_end)
+    set_stage(toyama[1], "1-1", Stage.ESTABLISHED, today)
+    set_stage(toyama[2], "2-1", Stage.ARRANGING, last_year_end)
+    set_stage(hakodate, "1-1", Stage.DONE, today)
+    set_stage(hakodate, "2-1", Stage.NOT_FEASIBLE, last_year_end)
+    Municipality.objects.filter(pk=toyama[3].pk).update(is_active=False)
+    set_stage(toyama[3], "1-1", Stage.DONE, last_year_end)
+    items = list(RequestItem.objects.active())
+    one = items[1]
+    as_of = last_year_end if past else today
+
+    with django_assert_num_queries(1):
+        tally = reports.stage_tally(Progress.objects.all(), as_of=as_of, today=today)
+
+    assert tally.shares() == reports.adoption_by_prefecture(Progress.objects.all(), as_of=as_of, today=today)
+    assert tally.shares(one) == reports.adoption_by_prefecture(
+        Progress.objects.all(), as_of=as_of, today=today, item=one
+    )
+    assert tally.item_stages(items) == reports.stage_counts_by_item(
+        Progress.objects.all(), items=items, as_of=as_of, today=today
+    )
+    toyama_rows = Progress.objects.current().filter(municipality__prefecture__code="16")
+    assert tally.shares()["16"] == reports.Share(1 if past else 2, toyama_rows.count())
+    assert list(tally.shares()) == sorted(tally.shares())
+    [first] = [entry for entry in tally.item_stages(items) if entry.code == "1-1"]
+    assert first.adopted == (1 if past else 3)
+    assert first.total == Progress.objects.current().filter(item__code="1-1").count()
+
+
+def test_stage_tally_of_no_rows_has_no_shares_and_zero_counts(today):
+    items = list(RequestItem.objects.active())
+
+    tally = reports.stage_tally(Progress.objects.none(), as_of=today, today=today)
+
+    assert tally.shares() == {}
+    assert [entry.total for entry in tally.item_stages(items)] == [0] * len(items)
+
+
+def test_prefecture_matrix_kind_labels_are_those_of_the_model(today):
+    rows = Municipality.objects.filter(prefecture__code="13")
+    shown = {}
+    for language in ("ja", "en"):
+        with translation.override(language):
+            matrix = _matrix(rows, today, codes={"1-1"})
+            expected = {m.lg_code: m.get_kind_display() for m in rows.filter(is_active=True)}
+        shown[language] = {row.lg_code: row.kind_label for row in matrix.rows}
+        assert shown[language] == expected
+    assert shown["ja"] != shown["en"]
 
 
 def _activity(municipality, day, kind="briefing"):
