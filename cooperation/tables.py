@@ -4,7 +4,12 @@ A column's ``render`` is what the page shows (Japanese dates, stage badges,
 links); its ``value`` is what goes into CSV and xlsx (dates as dates, plain
 text). Columns marked ``exclude_from_export`` exist only on screen; hidden
 columns (``visible=False``) exist only in the downloads, where a spreadsheet
-wants one figure per column.
+wants one figure per column. A table method ``render_FOO`` is also what
+django-tables2 exports unless ``value_FOO`` exists, so a column rendered as
+HTML has a ``value_FOO`` too. The downloads themselves do not render cells
+through the table (too slow for national lists): the list views read the same
+values with ``.values_list()`` (``cooperation/views/lists.py``), and
+tests/cooperation/test_lists.py checks that both give the same cells.
 """
 
 import django_tables2 as tables
@@ -168,6 +173,11 @@ class ActivityTable(SiteTable):
     def value_municipalities(self, value):
         return "、".join(municipality.name for municipality in value.all())
 
+    def value_follow_up_on(self, value):
+        """The date itself (django-tables2 would otherwise export ``render_follow_up_on``'s HTML badge);
+        whether it is done has its own column."""
+        return value
+
     def render_follow_up_on(self, value, record):
         if record.follow_up_done:
             return format_html(
@@ -195,6 +205,10 @@ class ReferralTable(SiteTable):
 
     def render_status(self, value, record):
         return format_html('<span class="badge referral-status status-{}">{}</span>', record.status, value)
+
+    def value_status(self, value):
+        """The status in words (django-tables2 would otherwise export ``render_status``'s HTML badge)."""
+        return value
 
 
 class ProgressChangeTable(SiteTable):

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from cooperation import services
+from cooperation import exports, services
 from cooperation.models import Activity, Progress, RequestItem, Stage
 from offices.models import AuditEvent, Municipality, Office
 
@@ -694,3 +694,153 @@ def test_history_xlsx_opens_with_header_and_rows(center_sapporo, history, client
     assert len(rows) == 3
     assert {row[3] for row in rows[1:]} == {"1-1"}
     assert rows[1][1].date() == _day(10)
+
+
+# --- downloads hold what the tables show -------------------------------------------------------
+#
+# The downloads read their cells with .values_list() rather than through django-tables2 (which
+# costs tens of seconds for a national list); these tests check, cell by cell, that both agree:
+# every column the table exports, for every row the page shows, in both formats.
+
+
+def _table_cells(response) -> tuple[list[str], list[list]]:
+    """The header and the cells django-tables2 gives for the page's rows (the table's own export values)."""
+    table = response.context["table"]
+    columns = [column for column in table.columns.iterall() if not column.column.exclude_from_export]
+    header = [str(column.header) for column in columns]
+    return header, [[_plain(row.get_cell_value(column.name)) for column in columns] for row in table.paginated_rows]
+
+
+def _plain(value):
+    """A table value as the downloads write it: objects (a prefecture, a center) by their names."""
+    if value is None or isinstance(value, (str, int, float, datetime.date)):
+        return value
+    return str(value)
+
+
+def _as_csv(cell) -> str:
+    if cell is None:
+        return ""
+    return exports.neutralise(cell) if isinstance(cell, str) else str(cell)
+
+
+def _as_xlsx(cell):
+    if cell == "":
+        return None  # an empty text is an empty cell
+    if isinstance(cell, datetime.date) and not isinstance(cell, datetime.datetime):
+        return datetime.datetime.combine(cell, datetime.time())
+    return exports.neutralise(cell)
+
+
+def _assert_downloads_match_the_table(client, name, **params):
+    page = _get(client, name, **params)
+    header, cells = _table_cells(page)
+    assert cells, "the page shows no rows: nothing to compare"
+    for row in cells:
+        for cell in row:
+            assert cell is None or isinstance(cell, (str, int, datetime.date)), f"{cell!r} is not a plain value"
+            assert not (isinstance(cell, str) and "<" in cell), f"HTML in an exported cell: {cell!r}"
+
+    csv_rows = _csv_rows(_get(client, name, _export="csv", **params))
+    assert csv_rows[0] == header
+    assert csv_rows[1 : len(cells) + 1] == [[_as_csv(cell) for cell in row] for row in cells]
+
+    xlsx_rows = _xlsx_rows(_get(client, name, _export="xlsx", **params))
+    assert [str(cell) for cell in xlsx_rows[0]] == header
+    assert xlsx_rows[1 : len(cells) + 1] == [[_as_xlsx(cell) for cell in row] for row in cells]
+    return page, cells
+
+
+def test_municipality_downloads_hold_the_table_cells(hq, client_for):
+    _move("012033", "1-1", Stage.DONE)
+    _move("012033", "1-2", Stage.ESTABLISHED)
+    Municipality.objects.filter(lg_code="012025").update(is_active=False)
+
+    page, cells = _assert_downloads_match_the_table(
+        client_for(hq), "municipality_list", prefecture="01", sort="lg_code"
+    )
+
+    otaru = next(row for row in cells if row[0] == "012033")
+    assert otaru[1] == "小樽市" and otaru[3] == "市" and otaru[6] == 2
+    assert next(row for row in cells if row[0] == "012025")[8] == "いいえ"
+
+
+def test_municipality_downloads_hold_the_table_cells_in_english(hq, client_for):
+    with translation.override("en"):
+        client = client_for(hq)
+        client.cookies["django_language"] = "en"
+        page, cells = _assert_downloads_match_the_table(client, "municipality_list", prefecture="16", sort="-name_kana")
+
+    assert {row[4] for row in cells} == {"Toyama"}
+    assert "city" in {row[3] for row in cells}
+
+
+@pytest.mark.parametrize("user", ["hq", "lg_otaru", "center_hakodate"])
+def test_activity_downloads_hold_the_table_cells(user, request, master, client_for):
+    _activity("sapporo", ["012033", "012173"], "小樽・江別 合同説明会", days_ago=20, attendees=30, consultations=0)
+    done = _activity("hakodate", ["012025"], "函館市 意見交換会", days_ago=10, item="2-1", kind="exchange_meeting")
+    Activity.objects.filter(pk=done.pk).update(follow_up_on=_day(2), follow_up_done=True)
+    _activity("hakodate", ["012025", "012033"], FORMULA_TITLE, days_ago=5, kind="venue", people_recommended=2)
+    Activity.objects.filter(title=FORMULA_TITLE).update(follow_up_on=_day(1))
+
+    page, cells = _assert_downloads_match_the_table(client_for(request.getfixturevalue(user)), "activity_list")
+
+    names = {row[5]: row[2] for row in cells}
+    if user == "lg_otaru":
+        assert names == {"小樽・江別 合同説明会": "小樽市", FORMULA_TITLE: "小樽市"}
+    elif user == "hq":
+        assert names["小樽・江別 合同説明会"] == "小樽市、江別市"
+        assert names[FORMULA_TITLE] == "函館市、小樽市"
+        follow_up = {row[5]: row[-2:] for row in cells}
+        assert follow_up["函館市 意見交換会"] == [_day(2), "はい"]
+        assert follow_up[FORMULA_TITLE] == [_day(1), "いいえ"]
+
+
+@pytest.mark.parametrize("sort", ["", "municipality", "-status"])
+def test_referral_downloads_hold_the_table_cells(hq, referrals, sort, client_for):
+    page, cells = _assert_downloads_match_the_table(client_for(hq), "referral_list", sort=sort)
+
+    closed = next(row for row in cells if row[4] == "札幌国税局")
+    assert closed[5] == "終了" and closed[6]
+    assert next(row for row in cells if row[4] == "日本年金機構")[6] is None
+
+
+@pytest.mark.parametrize("user", ["hq", "center_sapporo", "lg_otaru"])
+def test_history_downloads_hold_the_table_cells(user, request, history, hq, client_for):
+    from cooperation.survey import HEADER, survey_apply
+
+    named = services_user = request.getfixturevalue(user)
+    named.display_name = "札幌 太郎" if user == "center_sapporo" else ""
+    named.save()
+    _referral("012033", by=services_user)
+    survey = exports.csv_bytes(HEADER, [("012033", "小樽市", "1-2", "検討中", _day(1).isoformat(), "=1+1")])
+    assert survey_apply(content=survey, file_name="小樽.csv", by=hq).applied
+    _move("012033", "2-1", Stage.NOT_FEASIBLE, by=None, note="@会場なし")
+
+    page, cells = _assert_downloads_match_the_table(client_for(named), "progresschange_list", sort="-recorded_at")
+
+    evidence = {cell for row in cells for cell in row[-1:]}
+    assert "" in evidence
+    assert any(cell.startswith("Import:") or "小樽.csv" in cell for cell in evidence if cell)
+    assert "システム" in {row[6] for row in cells}
+    for row in cells:
+        assert isinstance(row[0], datetime.datetime) and row[0].tzinfo is None and isinstance(row[1], datetime.date)
+
+
+def test_xlsx_download_has_a_bold_frozen_header_and_real_dates(center_sapporo, history, client_for):
+    response = _get(client_for(center_sapporo), "progresschange_list", sort="effective_date", _export="xlsx")
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.bold for cell in sheet[1])
+    recorded_at, effective_date = sheet["A2"], sheet["B2"]
+    assert recorded_at.is_date and isinstance(recorded_at.value, datetime.datetime)
+    assert "h" in recorded_at.number_format
+    assert effective_date.is_date and effective_date.value == datetime.datetime.combine(_day(11), datetime.time())
+    assert not sheet["C2"].font.bold
+
+
+def test_xlsx_download_of_nothing_has_the_header_only(center_hakodate, master, client_for):
+    rows = _xlsx_rows(_get(client_for(center_hakodate), "referral_list", _export="xlsx"))
+
+    assert len(rows) == 1 and all(rows[0])
