@@ -310,6 +310,23 @@ def floor_activities(ctx: Context) -> int:
     return rows
 
 
+def floor_national_survey(ctx: Context) -> int:
+    """Every active local government × each active item that applies to it, with its stage, in survey order."""
+    t = tables()
+    return _run_sql(
+        [
+            (
+                f"""SELECT m.lg_code, m.name, i.code, p.stage, p.stage_date, p.note
+                      FROM {t["progress"]} p JOIN {t["lg"]} m ON m.id = p.municipality_id
+                      JOIN {t["item"]} i ON i.id = p.item_id
+                     WHERE m.is_active AND i.is_active AND (i.scope = 'all' OR m.kind = 'prefecture')
+                     ORDER BY m.lg_code, i.sort_order, i.code""",
+                [],
+            )
+        ]
+    )
+
+
 def floor_history_export(ctx: Context) -> int:
     """Every progress change of the country with its local government, item, author and evidence."""
     t = tables()
@@ -402,12 +419,21 @@ def operations(ctx: Context) -> list[Operation]:
         ),
         Operation(
             "national_export",
-            "national xlsx: all history /history/?_export=xlsx",
+            "national survey xlsx /survey/?scope=all",
+            url="/survey/?scope=all&format=xlsx",
+            floor=floor_national_survey,
+            kind="export",
+            repeats=3,
+            note="the stage of every local government × item of the country (the survey, as headquarters downloads it)",
+        ),
+        Operation(
+            "history_export",
+            "history xlsx /history/?_export=xlsx",
             url="/history/?_export=xlsx",
             floor=floor_history_export,
             kind="export",
             repeats=3,
-            note="the whole country's progress history (every change, every year) as xlsx",
+            note="informational: the whole country's progress history (every change, every year) as xlsx",
         ),
         Operation(
             "prefecture_export",

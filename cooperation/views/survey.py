@@ -4,7 +4,10 @@
 ``?prefecture=01``, ``?office=sapporo`` or ``?municipality=012033`` (and
 ``&format=xlsx`` or ``&format=csv``, xlsx by default) it sends the file. A unit
 is exported only if every active local government in it is within the user's
-scope, else 404.
+scope, else 404. ``?scope=all`` sends every active local government the user
+may see: the whole country for headquarters (the national survey), the region
+for a bureau, the jurisdiction for a center, and so on; 404 for a user who
+sees none.
 
 ``survey_import`` previews an uploaded file and applies a confirmed preview.
 Between the two steps the file waits in PRIVATE_MEDIA_ROOT under its SHA-256,
@@ -32,10 +35,10 @@ from django.views.generic import DetailView, TemplateView
 from cooperation import exports
 from cooperation.models import ImportBatch, ProgressChange
 from cooperation.survey import HEADER, survey_apply, survey_plan, survey_rows, survey_xlsx
-from cooperation.survey.forms import SurveyApplyForm, SurveyExportForm, SurveyUploadForm
+from cooperation.survey.forms import FORMATS, SurveyApplyForm, SurveyExportForm, SurveyUploadForm
 from cooperation.views.mixins import ScopedMixin, require
 from offices.models import Municipality, Office, Prefecture
-from offices.scopes import is_ministry_staff, municipality_scope_q
+from offices.scopes import is_headquarters, is_ministry_staff, municipality_scope_q
 from offices.services import audit_record
 from offices.validators import lg_code_complete
 
@@ -70,6 +73,20 @@ def units_in_scope(user) -> tuple[list, list]:
     return prefectures, offices
 
 
+SCOPE_PARAM = "scope"
+SCOPE_ALL = "all"
+UNITS = ("prefecture", "office", "municipality")
+
+
+def whole_scope_problem(query) -> str | None:
+    """Why ``?scope=`` cannot be sent as asked (shown on the form), or None for ``scope=all&format=xlsx|csv``."""
+    if query.get(SCOPE_PARAM) != SCOPE_ALL or any(query.get(unit, "").strip() for unit in UNITS):
+        return _("Choose one prefecture, one center or one local government.")
+    if (query.get("format") or "xlsx") not in dict(FORMATS):
+        return _("Unknown download format.")
+    return None
+
+
 class SurveyExportView(LoginRequiredMixin, TemplateView):
     """The download form, or the survey of one unit pre-filled with its current stages."""
 
@@ -77,7 +94,14 @@ class SurveyExportView(LoginRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         form = SurveyExportForm(request.GET or None)
-        if form.is_bound and form.is_valid():
+        if SCOPE_PARAM in request.GET:
+            problem = whole_scope_problem(request.GET)
+            if problem is None:
+                return self.download_scope(request.GET.get("format") or "xlsx")
+            form.is_valid()  # its own errors first, then this one (once)
+            if problem not in form.non_field_errors():
+                form.add_error(None, problem)
+        elif form.is_bound and form.is_valid():
             return self.download(form.cleaned_data)
         prefectures, offices = units_in_scope(request.user)
         form.offer(
@@ -89,6 +113,16 @@ class SurveyExportView(LoginRequiredMixin, TemplateView):
             if len(own) == 1:
                 form.initial["municipality"] = own[0].lg_code
         return self.render_to_response(self.get_context_data(form=form, may_import=may_import(request.user)))
+
+    def download_scope(self, file_format: str) -> HttpResponse:
+        """Every active local government within the user's scope, as one survey (``?scope=all``)."""
+        user = self.request.user
+        municipalities = Municipality.objects.active().visible_to(user)
+        count = municipalities.count()
+        if count == 0:
+            raise Http404(_("No such prefecture, center or local government within your scope."))
+        label = "全国" if is_headquarters(user) else "担当範囲"
+        return self.send(municipalities, file_format, label=label, unit="scope", key=SCOPE_ALL, municipalities=count)
 
     def download(self, data: dict) -> HttpResponse:
         unit, key = data["unit"], data[data["unit"]].strip()
@@ -110,15 +144,19 @@ class SurveyExportView(LoginRequiredMixin, TemplateView):
         )
         if counts["total"] == 0 or counts["visible"] != counts["total"]:
             raise Http404(_("No such prefecture, center or local government within your scope."))
-        rows = survey_rows(municipalities)
-        name = "調査票_{}_{}.{}".format(label, timezone.localdate().strftime("%Y%m%d"), data["format"])
+        return self.send(municipalities, data["format"], label=label, unit=unit, key=key)
+
+    def send(self, lgs, file_format: str, *, label: str, unit: str, key: str, **detail) -> HttpResponse:
+        """The survey of the local governments ``lgs`` as a file, recorded in the audit trail (with ``detail``)."""
+        rows = survey_rows(lgs)
+        name = "調査票_{}_{}.{}".format(label, timezone.localdate().strftime("%Y%m%d"), file_format)
         audit_record(
             action="export",
             request=self.request,
             target=f"survey {unit}={key}",
-            detail={"survey": unit, "key": key, "format": data["format"], "rows": len(rows)},
+            detail={"survey": unit, "key": key, "format": file_format, "rows": len(rows), **detail},
         )
-        if data["format"] == "csv":
+        if file_format == "csv":
             return exports.csv_response(
                 name,
                 HEADER,

@@ -1,7 +1,11 @@
 """Survey export and import: who may download which unit, who may import, who sees an import batch.
 
 A unit (prefecture, center, local government) is exported only if every local
-government in it is within the user's scope. Importing is for headquarters,
+government in it is within the user's scope. ``?scope=all`` exports every
+active local government the user sees (the whole country for headquarters, the
+national survey), so every role that sees one gets it, holding only its own
+rows (tests/cooperation/test_survey_national.py checks the rows; a user who
+sees none gets 404). Importing is for headquarters,
 bureau and center staff who may write; a row outside their scope is refused
 in the preview (still a 200 page), so the POST status is the same for them.
 """
@@ -51,6 +55,12 @@ RULES = [
             404, hq=200, viewer_hq=200, bureau_hokkaido=200, center_sapporo=200, viewer_sapporo=200, pref_01=200
         ),
         label="survey_export-office",
+    ),
+    Rule(
+        name="cooperation:survey_export",
+        query="scope=all&format=csv",
+        get=statuses(200),
+        label="survey_export-scope-all",
     ),
     Rule(
         name="cooperation:survey_export",
