@@ -840,6 +840,16 @@ def test_xlsx_download_has_a_bold_frozen_header_and_real_dates(center_sapporo, h
     assert not sheet["C2"].font.bold
 
 
+def test_xlsx_download_leaves_out_characters_a_workbook_cannot_hold(center_hakodate, master, client_for):
+    _move("012025", "2-1", Stage.ARRANGING, by=center_hakodate, note="=日程\x01調整\x1f中")
+
+    rows = _xlsx_rows(_get(client_for(center_hakodate), "progresschange_list", _export="xlsx"))
+    csv_rows = _csv_rows(_get(client_for(center_hakodate), "progresschange_list", _export="csv"))
+
+    assert rows[1][7] == "'=日程調整中"
+    assert csv_rows[1][7] == "'=日程\x01調整\x1f中"
+
+
 def test_xlsx_download_of_nothing_has_the_header_only(center_hakodate, master, client_for):
     rows = _xlsx_rows(_get(client_for(center_hakodate), "referral_list", _export="xlsx"))
 
