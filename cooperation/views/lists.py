@@ -192,6 +192,8 @@ class MunicipalityListView(ScopedListView):
                 adopted_count=Count("progresses", filter=current & Q(progresses__stage__in=Stage.adopted())),
                 applicable_count=Count("progresses", filter=current),
             )
+            # The count annotation groups the query, which drops Meta.ordering: keep code order.
+            .order_by("lg_code")
         )
 
     def export_columns(self):

@@ -91,6 +91,12 @@ def test_municipality_list_shows_only_jurisdiction_for_center_hakodate(center_ha
     assert codes == set(Municipality.objects.filter(office__code="hakodate").values_list("lg_code", flat=True))
 
 
+def test_municipality_list_is_in_code_order_without_a_sort(center_hakodate, client_for):
+    codes = [record.lg_code for record in _records(_get(client_for(center_hakodate), "municipality_list"))]
+    assert codes == sorted(codes)
+    assert len(codes) > 30
+
+
 def test_municipality_list_shows_only_itself_for_local_government_officer(lg_otaru, client_for):
     response = _get(client_for(lg_otaru), "municipality_list")
 
