@@ -690,7 +690,7 @@ def import_with_product(content: bytes, by):
 def import_row_by_row(rows: list[dict], day: datetime.date, by) -> int:
     """What an import written naively does: per row, read the progress, then progress_update (lock, insert, update)."""
     from cooperation.models import Progress
-    from cooperation.services import progress_update
+    from cooperation.progress.services import progress_update
 
     for row in rows:
         progress = Progress.objects.get(municipality__lg_code=row["lg_code"], item__code=row["item"])

@@ -18,7 +18,7 @@ from cooperation.models import (
     ReferralEvent,
     RequestItem,
 )
-from cooperation.services import progress_backfill
+from cooperation.progress.items import progress_backfill
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -6,3 +6,6 @@ class CooperationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "cooperation"
     verbose_name = _("Cooperation")
+
+    def ready(self):
+        from cooperation import events  # noqa: F401  (registers the cooperation domain's event codes)

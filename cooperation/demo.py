@@ -2,7 +2,7 @@
 
 What it writes, and how:
 
-- Stage changes go through ``services.progress_update_many`` (the import's
+- Stage changes go through ``progress_update_many`` (the import's
   path, with every rule: dates never in the future nor before the current
   stage, 当面困難 with a reason, evidence matching its local government and
   item), one round per step so each progress moves in chronological order.
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from cooperation import services
+from cooperation import fiscal
 from cooperation.fiscal import fiscal_year, fiscal_year_end, fiscal_year_label, fiscal_year_start
 from cooperation.models import (
     Activity,
@@ -50,6 +50,9 @@ from cooperation.models import (
     RequestItem,
     Stage,
 )
+from cooperation.progress.services import PROGRESS_STATE_FIELDS, StageChange, progress_update_many
+from cooperation.referrals.services import REFERRAL_TIMESTAMPS
+from offices.db import update_columns
 from offices.models import Municipality, User
 
 DEMO_USERNAME = "demo-data"
@@ -297,7 +300,7 @@ def _restore(progress_ids: set[int]) -> None:
             row.updated_at = change.recorded_at if change else None
             row.updated_by_id = change.recorded_by_id if change else None
             row.version += 1
-        services._update_columns(Progress, services.PROGRESS_STATE_FIELDS, rows)
+        update_columns(Progress, PROGRESS_STATE_FIELDS, rows)
 
 
 def demo_data_generate(
@@ -312,7 +315,7 @@ def demo_data_generate(
     with transaction.atomic():
         user = demo_user()
         report.removed = demo_data_remove(user=user)
-        generator = Generator(years=years, seed=seed, scale=scale, today=today or services.today(), user=user)
+        generator = Generator(years=years, seed=seed, scale=scale, today=today or fiscal.today(), user=user)
         generator.prefectures = prefectures
         report.created = generator.run()
     report.seconds = time.monotonic() - started
@@ -464,7 +467,7 @@ class Generator:
         first_done = True
         for step in steps:
             moved_to_done = step.stage == Stage.DONE and previous not in Stage.adopted()
-            if code == services.REFERRAL_ITEM_CODE and moved_to_done and first_done:
+            if code == "2-3" and moved_to_done and first_done:
                 step.evidence = "referral"
                 first_done = False
             elif moved_to_done and code in ITEM_KINDS and self.rng.random() < 0.75:
@@ -607,7 +610,7 @@ class Generator:
     def _referrals(self, municipalities) -> list[tuple[Referral, list[ReferralEvent]]]:
         planned = []
         for municipality in municipalities:
-            steps = self.paths.get((municipality.pk, services.REFERRAL_ITEM_CODE), [])
+            steps = self.paths.get((municipality.pk, "2-3"), [])
             first = next((step for step in steps if step.evidence == "referral"), None)
             if first is None:
                 continue
@@ -642,7 +645,7 @@ class Generator:
         )
         events = [ReferralEvent(from_status="", to_status=Referral.Status.SUBMITTED, at=filed, by=self.user)]
         outcome = _weighted(rng, OUTCOMES)
-        path = [Referral.Status.CLOSED] if outcome == Referral.Outcome.WITHDRAWN else list(services.REFERRAL_TIMESTAMPS)
+        path = [Referral.Status.CLOSED] if outcome == Referral.Outcome.WITHDRAWN else list(REFERRAL_TIMESTAMPS)
         moment = filed
         for status in path:
             moment = moment + datetime.timedelta(
@@ -651,7 +654,7 @@ class Generator:
             )
             if moment > self.now:
                 break
-            setattr(referral, services.REFERRAL_TIMESTAMPS[status], moment)
+            setattr(referral, REFERRAL_TIMESTAMPS[status], moment)
             events.append(ReferralEvent(from_status=referral.status, to_status=status, at=moment, by=self.user))
             referral.status = status
             if status == Referral.Status.CLOSED:
@@ -723,7 +726,7 @@ class Generator:
                 batch = entries[0][1].batch if batch_id else None
                 for chunk in _chunks(entries, 5000):
                     changes = [
-                        services.StageChange(
+                        StageChange(
                             progress=self.progresses[key],
                             stage=step.stage,
                             effective_date=step.day,
@@ -733,7 +736,7 @@ class Generator:
                         )
                         for key, step in chunk
                     ]
-                    records = services.progress_update_many(changes=changes, by=None, import_batch=batch)
+                    records = progress_update_many(changes=changes, by=None, import_batch=batch)
                     for (key, step), record in zip(chunk, records, strict=True):
                         moment = batch.created_at if batch else self._moment(step.day, lag_days=2)
                         moment = max(moment, last_recorded.get(key, moment))
@@ -741,13 +744,13 @@ class Generator:
                         last_recorded[key] = moment
                         recorded.append(record)
                     written += len(records)
-        services._update_columns(ProgressChange, ["recorded_at", "recorded_by"], recorded)
+        update_columns(ProgressChange, ["recorded_at", "recorded_by"], recorded)
         moved = []
         for key, moment in last_recorded.items():
             progress = self.progresses[key]
             progress.updated_at, progress.updated_by = moment, self.user
             moved.append(progress)
-        services._update_columns(Progress, ["updated_at", "updated_by"], moved)
+        update_columns(Progress, ["updated_at", "updated_by"], moved)
         surveyed = Progress.objects.current().count()
         for batch in self.batches.values():
             batch.change_count = batch.progress_changes.count()

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cooperation import fiscal
+from cooperation.fiscal import today
 from cooperation.models import Activity, ProgressChange, Referral, RequestItem, Stage
-from cooperation.services import today
 from offices.models import Municipality, Office, Prefecture
 from offices.scopes import municipality_scope_q, office_scope_q
 

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -11,6 +12,11 @@ ERAS = [
     (datetime.date(1989, 1, 8), "平成", "H"),
     (datetime.date(1926, 12, 25), "昭和", "S"),
 ]
+
+
+def today() -> datetime.date:
+    """Today in the site's time zone (Asia/Tokyo): the date every "not in the future" rule compares with."""
+    return timezone.localdate()
 
 
 def fiscal_year(day: datetime.date) -> int:

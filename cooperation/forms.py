@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cooperation import services
+from cooperation.activities.services import attachment_validate
+from cooperation.fiscal import today
 from cooperation.models import Activity, Referral, RequestItem, Stage
 from offices.models import Municipality, Office
 
@@ -28,7 +29,7 @@ class DateInput(forms.DateInput):
 
 
 def _not_in_future(day: datetime.date | None, message) -> datetime.date | None:
-    if day is not None and day > services.today():
+    if day is not None and day > today():
         raise ValidationError(message)
     return day
 
@@ -55,10 +56,10 @@ class ProgressUpdateForm(forms.Form):
         kwargs.setdefault("auto_id", f"id_p{progress.pk}_%s")
         kwargs.setdefault(
             "initial",
-            {"version": progress.version, "stage": progress.stage, "effective_date": services.today()},
+            {"version": progress.version, "stage": progress.stage, "effective_date": today()},
         )
         super().__init__(*args, **kwargs)
-        self.fields["effective_date"].widget.attrs["max"] = services.today().isoformat()
+        self.fields["effective_date"].widget.attrs["max"] = today().isoformat()
 
     def clean_effective_date(self):
         return _not_in_future(self.cleaned_data["effective_date"], _("The date lies in the future."))
@@ -90,7 +91,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files in one input; each is checked by ``services.attachment_validate``."""
+    """Several files in one input; each is checked by ``attachment_validate``."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput)
@@ -105,7 +106,7 @@ class MultipleFileField(forms.FileField):
         errors = []
         for uploaded in files:
             try:
-                services.attachment_validate(uploaded)
+                attachment_validate(uploaded)
             except ValidationError as error:
                 errors.extend(error.messages)
         if errors:
@@ -183,7 +184,7 @@ class ActivityForm(forms.ModelForm):
             municipalities = municipalities.filter(office=chosen)
         self.fields["municipalities"].queryset = municipalities
         self.fields["item"].queryset = RequestItem.objects.active()
-        self.fields["date"].widget.attrs["max"] = services.today().isoformat()
+        self.fields["date"].widget.attrs["max"] = today().isoformat()
         self.fields["attachments"].help_text = _(
             "PDF, images or Office files, up to {limit} MB each; several files may be chosen at once."
         ).format(limit=settings.ATTACHMENT_MAX_BYTES // (1024 * 1024))
@@ -229,7 +230,7 @@ class ReferralForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         choices = Municipality.objects.editable_by(user).active().order_by("lg_code")
         self.fields["municipality"].queryset = choices
-        self.fields["received_on"].widget.attrs["max"] = services.today().isoformat()
+        self.fields["received_on"].widget.attrs["max"] = today().isoformat()
         self.fields["summary"].help_text = _(
             "Describe the matter only. Do not enter personal information: "
             "no names, addresses, telephone numbers or My Number."

@@ -8,4 +8,4 @@ class OfficesConfig(AppConfig):
     verbose_name = _("Organisations and people")
 
     def ready(self):
-        from offices import auth  # noqa: F401  (connects the sign-in audit receivers)
+        from offices import audit, auth  # noqa: F401  (the audit subscriber; the sign-in audit receivers)

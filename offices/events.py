@@ -142,4 +142,6 @@ def deliver(event: Event) -> None:
         try:
             function(event)
         except Exception:
-            logger.exception("Subscriber %s failed on event %s", getattr(function, "__qualname__", function), event.code)
+            logger.exception(
+                "Subscriber %s failed on event %s", getattr(function, "__qualname__", function), event.code
+            )

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from offices import scopes
-from offices.models import AuditEvent, Municipality, Office, Prefecture, Region, Role, User
+from offices import events, scopes
+from offices.models import Municipality, Office, Prefecture, Region, Role, User
 from offices.services import login_failure_record, login_locked_until
 from offices.validators import lg_code_complete, validate_lg_code
 
@@ -197,7 +197,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("All")), *AuditEvent.Action.choices]
+        self.fields["action"].choices = [("", _("All")), *events.choices()]
 
 
 class UserFilterForm(forms.Form):

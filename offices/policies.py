@@ -35,9 +35,8 @@ audit.view_all      —                            headquarters
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import islice
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -46,6 +45,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from offices import scopes
+from offices.db import chunks
 
 
 class NotAllowed(PermissionDenied):
@@ -117,12 +117,6 @@ def require(user, action: str, target=None) -> None:
         raise NotAllowed(user, action, target)
 
 
-def _chunks(values: Sequence, size: int = 900):
-    iterator = iter(values)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 def permitted_ids(user, action: str, ids: Iterable[int]) -> set[int]:
     """Of the primary keys ``ids`` of the rule's model, those ``user`` may act on (one query per 900)."""
     rule = _rule(action)
@@ -135,7 +129,7 @@ def permitted_ids(user, action: str, ids: Iterable[int]) -> set[int]:
         raise ValueError(f"Action {action!r} cannot be checked for many targets")
     allowed: set[int] = set()
     query = rule.q(user)
-    for chunk in _chunks(sorted(wanted)):
+    for chunk in chunks(sorted(wanted)):
         allowed.update(rule.model.objects.filter(query, pk__in=chunk).values_list("pk", flat=True))
     return allowed
 

@@ -16,6 +16,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from offices import audit, events
 from offices.models import AuditEvent, Municipality, Office, Prefecture, Region, Role, User
 from offices.scopes import can_manage_users, manageable_users_q
 from offices.validators import validate_lg_code
@@ -237,24 +238,20 @@ def demo_accounts_create(*, password: str) -> list:
 
 
 def audit_record(*, action: str, actor=None, target: str = "", request=None, username: str = "", detail=None):
-    """Write one audit event (sign-ins, user changes, exports, imports); the one way to add to the trail.
+    """Raise an audited event (sign-ins, user changes, exports, imports): the trail records it after commit.
 
     ``request`` supplies the client address and, when ``actor`` is not given,
     the signed-in user. ``username`` is the name typed at a failed sign-in.
     """
-    ip_address = None
-    if request is not None:
-        ip_address = request.META.get("REMOTE_ADDR") or None
-        if actor is None and getattr(request, "user", None) is not None and request.user.is_authenticated:
+    if actor is None and request is not None and getattr(request, "user", None) is not None:
+        if request.user.is_authenticated:
             actor = request.user
-    return AuditEvent.objects.create(
-        action=action,
-        actor=actor,
-        username=username or (actor.get_username() if actor is not None else ""),
-        target=str(target)[:255],
-        ip_address=ip_address,
-        detail=detail or {},
-    )
+    return events.publish(action, actor=actor, target=target, data=detail, request=request, username=username)
+
+
+def _audit_now(*, action: str, username: str, request=None, detail=None) -> AuditEvent:
+    """Write a lock-out row at once: the lock-out counts these rows inside its own transaction."""
+    return audit.write(action=action, username=username, ip_address=events.client_ip(request), detail=detail)
 
 
 # --- sign-in lock-out ---------------------------------------------------------------------------
@@ -290,9 +287,8 @@ def login_failure_record(*, username: str, request=None) -> bool:
     """
     now = timezone.now()
     locked = login_locked_until(username=username) is not None
-    audit_record(
+    _audit_now(
         action=AuditEvent.Action.LOGIN_FAILED,
-        actor=None,
         username=username,
         request=request,
         detail={"locked": True} if locked else {},
@@ -313,9 +309,8 @@ def login_failure_record(*, username: str, request=None) -> bool:
     failures = AuditEvent.objects.filter(username=username, action=AuditEvent.Action.LOGIN_FAILED, at__gt=since).count()
     if failures < settings.LOGIN_FAILURE_LIMIT:
         return False
-    audit_record(
+    _audit_now(
         action=AuditEvent.Action.LOCKED_OUT,
-        actor=None,
         username=username,
         request=request,
         detail={"failures": failures, "minutes": settings.LOGIN_LOCKOUT_MINUTES},

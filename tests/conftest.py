@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 
 from offices.models import Municipality, Role, User
@@ -27,6 +29,55 @@ def _fast_and_private(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
     settings.LANGUAGE_CODE = "ja"
+
+
+def _only_test_blocks(connection) -> bool:
+    """Inside the test's own transaction and no block opened by the code under test."""
+    return connection.in_atomic_block and all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def _run_pending_hooks(connection) -> None:
+    hooks, connection.run_on_commit = connection.run_on_commit, []
+    for _savepoints, function, robust in hooks:
+        if robust:
+            try:
+                function()
+            except Exception:  # noqa: BLE001 - Django's robust hooks log and go on
+                pass
+        else:
+            function()
+
+
+@pytest.fixture(autouse=True)
+def _commit_hooks_as_in_production(monkeypatch):
+    """Deliver ``on_commit`` hooks when the code under test commits, as production does.
+
+    A test runs inside a transaction that is rolled back at its end, so
+    Django would never run the hooks the services register (domain events).
+    Here a hook registered outside any block of the code under test runs at
+    once (autocommit), and the hooks of the outermost block it opens run when
+    that block exits without error; a rolled-back block drops its hooks as
+    Django does. Tests with ``transaction=True`` commit for real.
+    """
+    original_exit = transaction.Atomic.__exit__
+    original_on_commit = BaseDatabaseWrapper.on_commit
+
+    def exit_then_commit(self, exc_type, exc_value, traceback):
+        result = original_exit(self, exc_type, exc_value, traceback)
+        connection = connections[self.using or "default"]
+        if exc_type is None and _only_test_blocks(connection) and connection.run_on_commit:
+            _run_pending_hooks(connection)
+        return result
+
+    def on_commit(self, func, robust=False):
+        if _only_test_blocks(self):
+            original_on_commit(self, func, robust)
+            _run_pending_hooks(self)
+        else:
+            original_on_commit(self, func, robust)
+
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_then_commit)
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext
 
-from cooperation import fiscal, services
+from cooperation import fiscal
+from cooperation.fiscal import today
 from cooperation.models import Activity, Referral, Stage
 from offices.models import Municipality
 
@@ -220,7 +221,7 @@ def test_dashboard_is_in_japanese_by_default(hq, client_for):
     assert "ダッシュボード" in html
     assert '<span class="badge stage-not_started">未着手</span>' in html
     assert "Cooperation at a glance" not in html
-    year = fiscal.fiscal_year(services.today())
+    year = fiscal.fiscal_year(today())
     with translation.override("ja"):
         assert fiscal.fiscal_year_label(year) in html
 

@@ -6,22 +6,30 @@ request item. See :mod:`cooperation.survey.formats` for what each cell accepts,
 :func:`survey_plan` for the preview and :func:`survey_apply` for the import.
 """
 
-from cooperation.survey.exporting import csv_cells, survey_csv, survey_rows, survey_xlsx
-from cooperation.survey.formats import HEADER, SHEET_NAME, STAGE_LABELS
-from cooperation.survey.planning import Change, Outcome, Plan, Problem, survey_apply, survey_plan
+import importlib
 
-__all__ = [
-    "HEADER",
-    "SHEET_NAME",
-    "STAGE_LABELS",
-    "Change",
-    "csv_cells",
-    "Outcome",
-    "Plan",
-    "Problem",
-    "survey_apply",
-    "survey_csv",
-    "survey_plan",
-    "survey_rows",
-    "survey_xlsx",
-]
+# Loaded on first use (PEP 562), so that ``cooperation.models`` can import
+# ``cooperation.survey.models`` without pulling in the planner, which needs the models.
+_EXPORTS = {
+    "HEADER": "formats",
+    "SHEET_NAME": "formats",
+    "STAGE_LABELS": "formats",
+    "csv_cells": "exporting",
+    "survey_csv": "exporting",
+    "survey_rows": "exporting",
+    "survey_xlsx": "exporting",
+    "Change": "planning",
+    "Outcome": "planning",
+    "Plan": "planning",
+    "Problem": "planning",
+    "survey_apply": "planning",
+    "survey_plan": "planning",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

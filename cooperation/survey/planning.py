@@ -21,9 +21,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cooperation import services
-from cooperation.fiscal import format_date
+from cooperation.fiscal import format_date, today
 from cooperation.models import ImportBatch, Progress, RequestItem, Stage
+from cooperation.progress.services import StageChange, progress_update_many
 from cooperation.survey.formats import (
     CODE,
     DATE,
@@ -267,7 +267,7 @@ class _Planner:
         self.lock = lock
         self.directory = Directory()
         self.items = {row[1]: Item(*row) for row in RequestItem.objects.values_list("pk", "code", "scope", "is_active")}
-        self.today = services.today()
+        self.today = today()
 
     def problem(self, row: Row, column: str, message: str) -> None:
         self.plan.problems.append(Problem(row=row.number, column=column, message=message))
@@ -458,9 +458,9 @@ def survey_apply(
                     change_count=len(plan.changes),
                     unchanged_count=plan.unchanged_count,
                 )
-                services.progress_update_many(
+                progress_update_many(
                     changes=[
-                        services.StageChange(
+                        StageChange(
                             progress=Progress(pk=change.progress_id),
                             stage=change.to_stage,
                             effective_date=change.effective_date,

@@ -11,7 +11,8 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import DetailView, FormView
 
-from cooperation import services
+from cooperation.activities.services import activity_create, activity_follow_up_done
+from cooperation.fiscal import today
 from cooperation.forms import ActivityForm
 from cooperation.models import Activity, Attachment, ProgressChange
 from cooperation.views.mixins import ScopedMixin, require
@@ -48,7 +49,7 @@ class ActivityCreateView(ScopedMixin, FormView):
         return kwargs
 
     def get_initial(self):
-        initial = {"date": services.today()}
+        initial = {"date": today()}
         if self.office is not None:
             initial["office"] = self.office
         code = self.request.GET.get("municipality")
@@ -70,7 +71,7 @@ class ActivityCreateView(ScopedMixin, FormView):
         municipalities = list(data["municipalities"])
         fields = {name: data[name] for name in form.Meta.fields if name != "municipalities"}
         try:
-            activity = services.activity_create(
+            activity = activity_create(
                 by=self.request.user,
                 municipalities=municipalities,
                 advance=municipalities if data["advance"] else (),
@@ -140,7 +141,7 @@ class ActivityFollowUpDoneView(ScopedMixin, View):
             _("You may not change activities of this center."),
         )
         try:
-            services.activity_follow_up_done(activity=activity, by=request.user)
+            activity_follow_up_done(activity=activity, by=request.user)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)

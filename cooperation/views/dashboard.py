@@ -7,7 +7,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from cooperation import fiscal, reports, services
+from cooperation import fiscal, reports
 from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
 from offices.models import Municipality, Prefecture, Region
 
@@ -42,7 +42,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        today = services.today()
+        today = fiscal.today()
         current_year = fiscal.fiscal_year(today)
         years = list(range(current_year, current_year - PAST_FISCAL_YEARS - 1, -1))
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q
 from django.views.generic import DetailView
 
-from cooperation import services
+from cooperation import fiscal
 from cooperation.models import Activity, Progress, Referral, Stage
 from cooperation.views.mixins import ScopedMixin
+from offices import policies
 from offices.models import Municipality, Office
 
 STALE_AFTER = datetime.timedelta(days=365)
@@ -126,7 +127,7 @@ class OfficeDeskView(ScopedMixin, DetailView):
         context = super().get_context_data(**kwargs)
         office = self.object
         user = self.request.user
-        today = services.today()
+        today = fiscal.today()
         visible_municipalities = Prefetch(
             "municipalities", queryset=Municipality.objects.visible_to(user).order_by("lg_code")
         )
@@ -135,7 +136,7 @@ class OfficeDeskView(ScopedMixin, DetailView):
         context.update(
             today=today,
             rows=rows,
-            may_write=services.office_may_write(user, office),
+            may_write=policies.can(user, policies.ACTIVITY_LOG, office),
             overdue=activities.filter(follow_up_on__lt=today, follow_up_done=False)
             .prefetch_related(visible_municipalities)
             .order_by("follow_up_on", "id"),

@@ -19,12 +19,13 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from cooperation import exports, fiscal
+from cooperation.events import EXPORTED
 from cooperation.filters import ActivityFilter, MunicipalityFilter, ProgressChangeFilter, ReferralFilter
+from cooperation.fiscal import today
 from cooperation.models import Activity, ProgressChange, Referral, RequestItem, Stage
-from cooperation.services import today
 from cooperation.tables import ACTIVITY_COUNTS, ActivityTable, MunicipalityTable, ProgressChangeTable, ReferralTable
 from cooperation.views.mixins import ScopedMixin
-from offices.models import AuditEvent, Municipality, Prefecture
+from offices.models import Municipality, Prefecture
 from offices.scopes import municipality_scope_q
 from offices.services import audit_record
 
@@ -147,7 +148,7 @@ class ExportMixin:
         else:
             response = exports.xlsx_response(filename, [(name, header, rows)])
         audit_record(
-            action=AuditEvent.Action.EXPORT,
+            action=EXPORTED,
             request=self.request,
             target=self.request.path,
             detail={"format": export_format, "filters": self.export_filters(), "rows": counted["rows"]},

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, View
 from django.views.generic.base import TemplateResponseMixin
 
-from cooperation import services
 from cooperation.forms import ProgressUpdateForm
 from cooperation.models import Activity, Progress, ProgressChange, Referral
+from cooperation.progress.services import ProgressConflict, progress_update
 from cooperation.views.mixins import ScopedMixin, require
+from offices import policies
 from offices.models import Municipality, Office
 
 RECENT_LIMIT = 30
@@ -56,7 +57,7 @@ def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None
     referrals = Referral.objects.visible_to(user).filter(municipality=municipality).order_by("-received_on", "-id")
     return {
         "object": municipality,
-        "office_writable": services.office_may_write(user, municipality.office),
+        "office_writable": policies.can(user, policies.ACTIVITY_LOG, municipality.office),
         "desk_visible": Office.objects.visible_to(user).filter(pk=municipality.office_id).exists(),
         "municipality": municipality,
         "rows": rows,
@@ -89,7 +90,7 @@ class MunicipalityDetailView(ScopedMixin, DetailView):
 
 
 class ProgressUpdateView(ScopedMixin, TemplateResponseMixin, View):
-    """Change one item's stage through ``services.progress_update`` (POST only).
+    """Change one item's stage through ``progress_update`` (POST only).
 
     The local government must be visible (else 404) and editable (else 403).
     A stale version is refused with 409: the page shows the newer value and
@@ -114,7 +115,7 @@ class ProgressUpdateView(ScopedMixin, TemplateResponseMixin, View):
             return self.show(municipality, form)
         data = form.cleaned_data
         try:
-            change = services.progress_update(
+            change = progress_update(
                 progress=progress,
                 stage=data["stage"],
                 by=request.user,
@@ -122,7 +123,7 @@ class ProgressUpdateView(ScopedMixin, TemplateResponseMixin, View):
                 note=data["note"],
                 expected_version=data["version"],
             )
-        except services.ProgressConflict as conflict:
+        except ProgressConflict as conflict:
             return self.show(municipality, self.conflict_form(request.POST, conflict), status=HTTPStatus.CONFLICT)
         except ValidationError as error:
             form.add_error(None, error)
@@ -141,7 +142,7 @@ class ProgressUpdateView(ScopedMixin, TemplateResponseMixin, View):
         return redirect(municipality.get_absolute_url() + "#item-" + progress.item.code)
 
     @staticmethod
-    def conflict_form(data, conflict: services.ProgressConflict) -> ProgressUpdateForm:
+    def conflict_form(data, conflict: ProgressConflict) -> ProgressUpdateForm:
         """The user's input kept, the newer version and stage shown; resubmitting is a deliberate choice."""
         current = conflict.current
         fresh = data.copy()

@@ -6,10 +6,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 
-from cooperation import services
+from cooperation.fiscal import today
 from cooperation.forms import ReferralForm, ReferralTransitionForm
 from cooperation.models import Referral
+from cooperation.referrals.services import REFERRAL_TRANSITIONS, referral_create, referral_transition
 from cooperation.views.mixins import ScopedMixin, require
+from offices import policies
 from offices.models import Municipality
 
 
@@ -46,12 +48,12 @@ class ReferralCreateView(ScopedMixin, FormView):
         return kwargs
 
     def get_initial(self):
-        return {"municipality": self.municipality, "received_on": services.today()}
+        return {"municipality": self.municipality, "received_on": today()}
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            referral = services.referral_create(
+            referral = referral_create(
                 by=self.request.user,
                 municipality=data["municipality"],
                 received_on=data["received_on"],
@@ -90,8 +92,8 @@ class ReferralDetailView(ScopedMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         referral = self.object
-        may_handle = services.referral_may_handle(self.request.user, referral)
-        allowed = services.REFERRAL_TRANSITIONS[referral.status] if may_handle else set()
+        may_handle = policies.can(self.request.user, policies.REFERRAL_HANDLE, referral.municipality_id)
+        allowed = REFERRAL_TRANSITIONS[referral.status] if may_handle else set()
         context.update(
             events=referral.events.select_related("by").order_by("at", "id"),
             may_handle=may_handle,
@@ -105,18 +107,21 @@ class ReferralDetailView(ScopedMixin, DetailView):
 
 
 class ReferralTransitionView(ReferralDetailView):
-    """Acknowledge, start work on or close a referral (POST) through ``services.referral_transition``."""
+    """Acknowledge, start work on or close a referral (POST) through ``referral_transition``."""
 
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         self.object = referral = self.get_object()
-        require(services.referral_may_handle(request.user, referral), _("You may not handle this referral."))
+        require(
+            policies.can(request.user, policies.REFERRAL_HANDLE, referral.municipality_id),
+            _("You may not handle this referral."),
+        )
         form = ReferralTransitionForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.referral_transition(
+                referral_transition(
                     referral=referral,
                     to_status=data["to_status"],
                     by=request.user,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 
-from cooperation import exports, fiscal, reports, services
+from cooperation import exports, fiscal, reports
 from cooperation.models import RequestItem, Stage
 from cooperation.templatetags.cooperation_tags import stage_badge
 from cooperation.views.mixins import ScopedMixin
@@ -162,7 +162,7 @@ class PrefectureReportMixin(ScopedMixin):
     def report(self) -> dict:
         """The filter form, the chosen filters and the matrix for ``self.object``."""
         prefecture = self.object
-        today = services.today()
+        today = fiscal.today()
         municipalities = Municipality.objects.visible_to(self.request.user).filter(prefecture=prefecture)
         offices = list(Office.objects.filter(pk__in=municipalities.filter(is_active=True).values("office")))
         items = list(RequestItem.objects.active())

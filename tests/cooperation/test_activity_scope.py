@@ -2,19 +2,20 @@
 
 import datetime
 
-from cooperation import services
+from cooperation.activities.services import activity_create
+from cooperation.fiscal import today
 from cooperation.models import Activity, RequestItem
 from offices.models import Municipality, Office
 
 
 def _log(office_code, lg_code):
-    return services.activity_create(
+    return activity_create(
         by=None,
         municipalities=[Municipality.objects.get(lg_code=lg_code)],
         office=Office.objects.get(code=office_code),
         item=RequestItem.objects.get(code="1-1"),
         kind="briefing",
-        date=services.today() - datetime.timedelta(days=3),
+        date=today() - datetime.timedelta(days=3),
         title="説明会",
     )
 

@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cooperation import services
+from cooperation.activities.services import activity_create, activity_follow_up_done, attachment_add
+from cooperation.fiscal import today
 from cooperation.models import Activity, Attachment, Progress, RequestItem, Stage
-from cooperation.services import activity_create, attachment_add, progress_update
+from cooperation.progress.services import progress_update
 from offices.models import Office
 
 pytestmark = pytest.mark.usefixtures("master")
@@ -21,7 +22,7 @@ XLSX = b"PK\x03\x04" + b"\x00" * 32
 
 
 def days_ago(days: int) -> datetime.date:
-    return services.today() - datetime.timedelta(days=days)
+    return today() - datetime.timedelta(days=days)
 
 
 def progress_of(municipality, code="2-2") -> Progress:
@@ -61,7 +62,7 @@ def test_advance_moves_a_stage_below_done_to_done_with_the_activity_as_evidence(
 
 def test_advance_moves_a_not_feasible_stage_to_done(otaru, center_sapporo):
     progress_update(progress=progress_of(otaru), stage=Stage.NOT_FEASIBLE, by=center_sapporo, note="会場がない")
-    log(center_sapporo, [otaru], advance=[otaru], date=services.today())
+    log(center_sapporo, [otaru], advance=[otaru], date=today())
     assert progress_of(otaru).stage == Stage.DONE
 
 
@@ -170,14 +171,14 @@ def test_activity_evidence_for_a_local_government_not_named_is_refused(otaru, ce
 
 def test_follow_up_done_is_recorded(otaru, center_sapporo):
     activity = log(center_sapporo, [otaru], follow_up_on=days_ago(1))
-    services.activity_follow_up_done(activity=activity, by=center_sapporo)
+    activity_follow_up_done(activity=activity, by=center_sapporo)
     assert Activity.objects.get(pk=activity.pk).follow_up_done is True
 
 
 def test_follow_up_done_by_another_center_is_refused(otaru, center_sapporo, center_hakodate):
     activity = log(center_sapporo, [otaru], follow_up_on=days_ago(1))
     with pytest.raises(PermissionDenied):
-        services.activity_follow_up_done(activity=activity, by=center_hakodate)
+        activity_follow_up_done(activity=activity, by=center_hakodate)
 
 
 # Attachments

@@ -8,8 +8,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cooperation import services
+from cooperation.activities.services import activity_create
+from cooperation.fiscal import today
 from cooperation.models import Activity, Progress, ProgressChange, RequestItem, Stage
+from cooperation.progress.services import progress_update
 from offices.models import Municipality, Office
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +30,7 @@ def stage(municipality, code="1-1"):
 
 def post_data(office, municipalities, *, item="1-1", advance=True, **extra):
     data = {
-        "date": (services.today() - datetime.timedelta(days=3)).isoformat(),
+        "date": (today() - datetime.timedelta(days=3)).isoformat(),
         "office": office.pk,
         "municipalities": [municipality.pk for municipality in municipalities],
         "item": RequestItem.objects.get(code=item).pk,
@@ -120,11 +122,11 @@ def test_create_without_advance_moves_nothing(client_for, center_sapporo, sappor
 
 
 def test_advance_leaves_adopted_stages_alone(client_for, center_sapporo, sapporo, otaru):
-    services.progress_update(
+    progress_update(
         progress=Progress.objects.get(municipality=otaru, item__code="1-1"),
         stage=Stage.ESTABLISHED,
         by=None,
-        effective_date=services.today() - datetime.timedelta(days=30),
+        effective_date=today() - datetime.timedelta(days=30),
     )
     client_for(center_sapporo).post(CREATE, post_data(sapporo, [otaru]))
     assert stage(otaru) == Stage.ESTABLISHED
@@ -159,14 +161,14 @@ def test_center_outside_the_write_scope_posted_by_hand_is_refused(client_for, ce
 
 
 def test_future_date_is_refused(client_for, center_sapporo, sapporo, otaru):
-    tomorrow = (services.today() + datetime.timedelta(days=1)).isoformat()
+    tomorrow = (today() + datetime.timedelta(days=1)).isoformat()
     response = client_for(center_sapporo).post(CREATE, post_data(sapporo, [otaru], date=tomorrow))
     assert response.context["form"].errors["date"]
     assert not Activity.objects.exists()
 
 
 def test_follow_up_before_the_activity_is_refused(client_for, center_sapporo, sapporo, otaru):
-    before = (services.today() - datetime.timedelta(days=10)).isoformat()
+    before = (today() - datetime.timedelta(days=10)).isoformat()
     response = client_for(center_sapporo).post(CREATE, post_data(sapporo, [otaru], follow_up_on=before))
     assert response.context["form"].errors["follow_up_on"]
     assert not Activity.objects.exists()
@@ -197,14 +199,14 @@ def test_attachment_over_the_size_limit_is_refused(client_for, center_sapporo, s
 
 def _activity(municipalities, *, files=(), advance=()):
     office = municipalities[0].office
-    return services.activity_create(
+    return activity_create(
         by=None,
         municipalities=municipalities,
         advance=advance,
         office=office,
         item=RequestItem.objects.get(code="1-1"),
         kind="joint_session",
-        date=services.today() - datetime.timedelta(days=2),
+        date=today() - datetime.timedelta(days=2),
         title="合同行政相談所",
         summary="相談 12 件",
         consultations=12,
@@ -234,7 +236,7 @@ def test_detail_names_only_local_governments_in_scope(client_for, lg_otaru, otar
 
 def test_detail_offers_follow_up_done_to_staff_who_may_write(client_for, center_sapporo, lg_otaru, otaru):
     activity = _activity([otaru])
-    Activity.objects.filter(pk=activity.pk).update(follow_up_on=services.today())
+    Activity.objects.filter(pk=activity.pk).update(follow_up_on=today())
     done_url = reverse("cooperation:activity_follow_up_done", kwargs={"pk": activity.pk})
     assert done_url in client_for(center_sapporo).get(activity.get_absolute_url()).content.decode()
     assert done_url not in client_for(lg_otaru).get(activity.get_absolute_url()).content.decode()
@@ -261,7 +263,7 @@ def test_follow_up_done_without_a_follow_up_date_changes_nothing(client_for, cen
 
 def test_follow_up_done_ignores_a_redirect_to_another_site(client_for, center_sapporo, otaru):
     activity = _activity([otaru])
-    Activity.objects.filter(pk=activity.pk).update(follow_up_on=services.today())
+    Activity.objects.filter(pk=activity.pk).update(follow_up_on=today())
     url = reverse("cooperation:activity_follow_up_done", kwargs={"pk": activity.pk})
     response = client_for(center_sapporo).post(url, {"next": "https://example.com/"})
     assert response["Location"] == activity.get_absolute_url()

@@ -6,7 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cooperation import services
+from cooperation.activities.services import activity_create
+from cooperation.fiscal import today
 from cooperation.models import (
     Activity,
     Attachment,
@@ -19,6 +20,8 @@ from cooperation.models import (
     RequestItem,
     Stage,
 )
+from cooperation.progress.services import progress_update
+from cooperation.referrals.services import referral_create, referral_transition
 from offices.models import Municipality, User
 
 pytestmark = pytest.mark.usefixtures("master")
@@ -33,21 +36,21 @@ def admin_client(client_for):
 @pytest.fixture
 def history(otaru, center_sapporo):
     """One change of each kind of evidence, so every admin page has rows to show."""
-    services.progress_update(
+    progress_update(
         progress=Progress.objects.get(municipality=otaru, item__code="1-2"), stage=Stage.CONSIDERING, by=center_sapporo
     )
-    referral = services.referral_create(
-        by=center_sapporo, municipality=otaru, received_on=services.today(), topic="tax", summary="国税の相談"
+    referral = referral_create(
+        by=center_sapporo, municipality=otaru, received_on=today(), topic="tax", summary="国税の相談"
     )
-    services.referral_transition(referral=referral, to_status=Referral.Status.ACKNOWLEDGED, by=center_sapporo)
-    services.activity_create(
+    referral_transition(referral=referral, to_status=Referral.Status.ACKNOWLEDGED, by=center_sapporo)
+    activity_create(
         by=center_sapporo,
         municipalities=[otaru],
         advance=[otaru],
         office=otaru.office,
         item=RequestItem.objects.get(code="1-1"),
         kind=Activity.Kind.BRIEFING,
-        date=services.today(),
+        date=today(),
         title="職員向け説明会",
         files=[SimpleUploadedFile("minutes.pdf", b"%PDF-1.4 minutes")],
     )
@@ -83,7 +86,7 @@ def test_a_prefecture_only_item_added_in_the_admin_gets_rows_for_the_prefectural
 def test_an_item_added_in_the_admin_can_be_moved_through_the_service(admin_client, otaru, center_sapporo):
     admin_client.post(reverse("admin:cooperation_requestitem_add"), _new_item_data("2-6", "all"))
     progress = Progress.objects.get(municipality=otaru, item__code="2-6")
-    services.progress_update(progress=progress, stage=Stage.CONSIDERING, by=center_sapporo)
+    progress_update(progress=progress, stage=Stage.CONSIDERING, by=center_sapporo)
     assert Progress.objects.current().filter(item__code="2-6", stage=Stage.CONSIDERING).get() == progress
 
 

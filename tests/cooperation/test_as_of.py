@@ -4,16 +4,15 @@ import datetime
 
 import pytest
 
-from cooperation import services
-from cooperation.fiscal import fiscal_year, fiscal_year_end
+from cooperation.fiscal import fiscal_year, fiscal_year_end, today
 from cooperation.models import Progress, Stage
-from cooperation.services import StageChange, progress_update, progress_update_many
+from cooperation.progress.services import StageChange, progress_update, progress_update_many
 
 pytestmark = pytest.mark.usefixtures("master")
 
 
 def days_ago(days: int) -> datetime.date:
-    return services.today() - datetime.timedelta(days=days)
+    return today() - datetime.timedelta(days=days)
 
 
 def progress_of(lg_code: str, code: str = "1-1") -> Progress:
@@ -37,7 +36,7 @@ def hokkaido_history():
 
 
 def test_as_of_today_equals_the_live_stage_for_every_row(hokkaido_history):
-    rows = Progress.objects.filter(municipality__prefecture__code="01").with_stage_as_of(services.today())
+    rows = Progress.objects.filter(municipality__prefecture__code="01").with_stage_as_of(today())
     pairs = [(row.stage, row.stage_as_of, row.stage_date, row.stage_date_as_of) for row in rows]
     assert len(pairs) == 179 * 9 + 10
     assert {stage for stage, *_rest in pairs} == {
@@ -108,7 +107,7 @@ def test_stage_counts_as_of_count_each_item_in_one_query(hokkaido_history, djang
 
 
 def test_stage_counts_at_the_end_of_last_fiscal_year_ignore_changes_since(otaru, center_sapporo):
-    last_year_end = fiscal_year_end(fiscal_year(services.today()) - 1)
+    last_year_end = fiscal_year_end(fiscal_year(today()) - 1)
     progress = progress_of("012033", "2-2")
     progress_update(progress=progress, stage=Stage.ARRANGING, by=center_sapporo, effective_date=last_year_end)
     progress_update(
@@ -119,4 +118,4 @@ def test_stage_counts_at_the_end_of_last_fiscal_year_ignore_changes_since(otaru,
     )
     otaru_rows = Progress.objects.filter(municipality__lg_code="012033")
     assert otaru_rows.stage_counts_as_of(last_year_end)["2-2"] == {Stage.ARRANGING: 1}
-    assert otaru_rows.stage_counts_as_of(services.today())["2-2"] == {Stage.DONE: 1}
+    assert otaru_rows.stage_counts_as_of(today())["2-2"] == {Stage.DONE: 1}

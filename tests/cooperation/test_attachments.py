@@ -8,7 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cooperation import services
+from cooperation.activities.services import activity_create
+from cooperation.fiscal import today
 from cooperation.models import RequestItem
 
 pytestmark = pytest.mark.django_db
@@ -19,13 +20,13 @@ CONTENT = b"%PDF-1.4 minutes of the briefing"
 @pytest.fixture
 def attachment(otaru):
     """A file attached to an activity of the 札幌 center with 小樽市."""
-    activity = services.activity_create(
+    activity = activity_create(
         by=None,
         municipalities=[otaru],
         office=otaru.office,
         item=RequestItem.objects.get(code="1-1"),
         kind="briefing",
-        date=services.today() - datetime.timedelta(days=1),
+        date=today() - datetime.timedelta(days=1),
         title="小樽市 職員向け説明会",
         files=[SimpleUploadedFile("説明会 議事録.pdf", CONTENT, content_type="application/pdf")],
     )

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import translation
 
 from cooperation.models import Progress, Stage
-from cooperation.services import ProgressConflict, progress_update
+from cooperation.progress.services import ProgressConflict, progress_update
 
 pytestmark = [
     pytest.mark.postgres,

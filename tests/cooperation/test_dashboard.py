@@ -7,8 +7,11 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from cooperation import fiscal, reports, services
+from cooperation import fiscal, reports
+from cooperation.activities.services import activity_create
 from cooperation.models import Progress, RequestItem, Stage
+from cooperation.progress.services import progress_update
+from cooperation.referrals.services import referral_create, referral_transition
 from offices.models import Municipality
 from tests.conftest import make_user
 
@@ -19,7 +22,7 @@ URL = reverse("cooperation:home")
 
 def set_stage(municipality, code, stage, on=None):
     progress = Progress.objects.get(municipality=municipality, item__code=code)
-    services.progress_update(progress=progress, stage=stage, by=None, effective_date=on)
+    progress_update(progress=progress, stage=stage, by=None, effective_date=on)
 
 
 def tile(response, code):
@@ -66,7 +69,7 @@ def toyama():
 
 @pytest.fixture
 def last_year_end():
-    return reports.previous_fiscal_year_end(services.today())
+    return reports.previous_fiscal_year_end(fiscal.today())
 
 
 def test_tile_shows_the_adopted_share_for_the_chosen_item(hq, client_for, toyama):
@@ -174,7 +177,7 @@ def test_item_bars_show_count_and_share_per_stage(hq, client_for, toyama):
 
 
 def _activity(municipality, day, kind):
-    services.activity_create(
+    activity_create(
         by=None,
         municipalities=[municipality],
         office=municipality.office,
@@ -187,7 +190,7 @@ def _activity(municipality, day, kind):
 
 
 def test_fiscal_year_counts_activities_by_kind(hq, client_for, toyama, last_year_end):
-    today = services.today()
+    today = fiscal.today()
     _activity(toyama[0], today, "briefing")
     _activity(toyama[1], today, "briefing")
     _activity(toyama[2], today, "award")
@@ -200,11 +203,11 @@ def test_fiscal_year_counts_activities_by_kind(hq, client_for, toyama, last_year
 
 
 def test_fiscal_year_counts_referrals_received_and_closed(hq, client_for, toyama, last_year_end):
-    old = services.referral_create(
+    old = referral_create(
         by=None, municipality=toyama[0], received_on=last_year_end, topic="pension", summary="年金の相談"
     )
-    services.referral_transition(referral=old, to_status="closed", by=None, outcome="resolved")
-    services.referral_create(by=None, municipality=toyama[1], received_on=services.today(), topic="tax", summary="相談")
+    referral_transition(referral=old, to_status="closed", by=None, outcome="resolved")
+    referral_create(by=None, municipality=toyama[1], received_on=fiscal.today(), topic="tax", summary="相談")
 
     response = client_for(hq).get(URL)
 
@@ -213,8 +216,8 @@ def test_fiscal_year_counts_referrals_received_and_closed(hq, client_for, toyama
 
 
 def test_fiscal_year_counts_leave_out_other_scopes(center_hakodate, client_for, otaru, hakodate_city):
-    _activity(otaru, services.today(), "briefing")
-    _activity(hakodate_city, services.today(), "briefing")
+    _activity(otaru, fiscal.today(), "briefing")
+    _activity(hakodate_city, fiscal.today(), "briefing")
 
     response = client_for(center_hakodate).get(URL)
 
@@ -233,7 +236,7 @@ def test_latest_changes_are_scoped(center_hakodate, client_for, otaru, hakodate_
 
 
 def test_latest_changes_list_the_newest_first(hq, client_for, toyama):
-    today = services.today()
+    today = fiscal.today()
     for days, municipality in enumerate(toyama[:3]):
         set_stage(municipality, "1-1", Stage.CONSIDERING, today - datetime.timedelta(days=days))
 
@@ -247,7 +250,7 @@ def test_wrong_choices_fall_back_to_the_whole_scope_and_this_year(hq, client_for
 
     assert response.status_code == HTTPStatus.OK
     assert set(response.context["form"].errors) == {"region", "fiscal_year"}
-    assert response.context["as_of"] == services.today()
+    assert response.context["as_of"] == fiscal.today()
     assert tile_figure(response, "47") is not None
 
 
@@ -261,14 +264,12 @@ def test_a_wrong_choice_keeps_the_other_choices(hq, client_for):
 def _populate(prefecture_code):
     """Stages, activities and referrals in a prefecture, so row counts differ between prefectures."""
     municipalities = list(Municipality.objects.filter(prefecture__code=prefecture_code).order_by("lg_code")[:40])
-    last_end = reports.previous_fiscal_year_end(services.today())
+    last_end = reports.previous_fiscal_year_end(fiscal.today())
     for index, municipality in enumerate(municipalities):
         set_stage(municipality, "1-1", Stage.CONSIDERING, last_end)
         set_stage(municipality, "1-1", Stage.DONE if index % 2 else Stage.ESTABLISHED)
-        _activity(municipality, services.today(), "briefing")
-    services.referral_create(
-        by=None, municipality=municipalities[1], received_on=services.today(), topic="tax", summary="相談"
-    )
+        _activity(municipality, fiscal.today(), "briefing")
+    referral_create(by=None, municipality=municipalities[1], received_on=fiscal.today(), topic="tax", summary="相談")
 
 
 @pytest.fixture
@@ -303,7 +304,7 @@ def test_query_count_is_the_same_for_toyama_and_hokkaido(
 def test_query_count_is_the_same_for_a_past_year_and_the_whole_country(hq, client_for, django_assert_max_num_queries):
     _populate("01")
     client = client_for(hq)
-    past = fiscal.fiscal_year(services.today()) - 1
+    past = fiscal.fiscal_year(fiscal.today()) - 1
 
     now = _queries(client, django_assert_max_num_queries)
     then = _queries(client, django_assert_max_num_queries, fiscal_year=past, item="1-1", region="hokkaido")
@@ -315,7 +316,7 @@ def test_progress_rows_are_read_once_for_the_map_and_the_bars(hq, client_for, dj
     _populate("01")
     client = client_for(hq)
 
-    for query in ({}, {"item": "1-1"}, {"fiscal_year": fiscal.fiscal_year(services.today()) - 1}):
+    for query in ({}, {"item": "1-1"}, {"fiscal_year": fiscal.fiscal_year(fiscal.today()) - 1}):
         with django_assert_max_num_queries(MAX_QUERIES) as captured:
             response = client.get(URL, query)
         assert response.status_code == HTTPStatus.OK

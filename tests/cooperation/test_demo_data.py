@@ -10,8 +10,10 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from cooperation import demo, services
+from cooperation import demo
+from cooperation.fiscal import today
 from cooperation.models import Activity, ImportBatch, Progress, ProgressChange, Referral, ReferralEvent, Stage
+from cooperation.progress.services import progress_update
 from offices.models import Municipality, User
 
 pytestmark = pytest.mark.usefixtures("master")
@@ -100,7 +102,7 @@ def test_another_seed_gives_other_data():
 
 def test_history_recorded_by_people_is_kept_and_its_progress_left_alone(otaru, center_sapporo):
     progress = Progress.objects.get(municipality=otaru, item__code="2-1")
-    change = services.progress_update(progress=progress, stage=Stage.CONSIDERING, by=center_sapporo)
+    change = progress_update(progress=progress, stage=Stage.CONSIDERING, by=center_sapporo)
     generate()
     generate()
     progress.refresh_from_db()
@@ -167,7 +169,7 @@ class TestGeneratedCountry:
         assert not not_feasible.filter(note="").exists()
 
     def test_as_of_today_equals_the_live_stage_for_every_row(self, country):
-        rows = Progress.objects.with_stage_as_of(services.today())
+        rows = Progress.objects.with_stage_as_of(today())
         assert all(row.stage == row.stage_as_of and row.stage_date == row.stage_date_as_of for row in rows)
 
     def test_every_history_is_a_chain_in_chronological_order(self, country):
@@ -178,7 +180,7 @@ class TestGeneratedCountry:
             last = previous.get(progress_id)
             assert from_stage == (last[0] if last else Stage.NOT_STARTED)
             assert last is None or recorded_at >= last[1]
-            assert day <= services.today() and recorded_at <= timezone.now()
+            assert day <= today() and recorded_at <= timezone.now()
             assert recorded_at.date() >= day - datetime.timedelta(days=1)
             previous[progress_id] = (to_stage, recorded_at)
 
@@ -208,13 +210,13 @@ class TestGeneratedCountry:
             assert times == sorted(times) and times[0] == referral.created_at
             assert [event.to_status for event in referral.events.all()][-1] == referral.status
             assert (referral.status == Referral.Status.CLOSED) == bool(referral.outcome)
-        assert Referral.objects.open().filter(received_on__gte=services.today() - datetime.timedelta(days=7)).exists()
+        assert Referral.objects.open().filter(received_on__gte=today() - datetime.timedelta(days=7)).exists()
         assert set(Referral.objects.exclude(outcome="").values_list("outcome", flat=True)) == set(
             Referral.Outcome.values
         )
 
     def test_follow_ups_include_overdue_ones(self, country):
-        overdue = Activity.objects.filter(follow_up_on__lt=services.today(), follow_up_done=False)
+        overdue = Activity.objects.filter(follow_up_on__lt=today(), follow_up_done=False)
         assert overdue.filter(office__code="sapporo").exists()
         assert not Activity.objects.filter(follow_up_on__lt=F("date")).exists()
 

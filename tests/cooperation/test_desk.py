@@ -9,8 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cooperation import services
+from cooperation import fiscal
+from cooperation.activities.services import activity_create
 from cooperation.models import Activity, Progress, RequestItem, Stage
+from cooperation.progress.services import progress_update
+from cooperation.referrals.services import referral_create, referral_transition
 from offices.models import Municipality, Office
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +26,11 @@ def desk(code):
 def set_stage(municipality, code, stage, *, days_ago=0, note=""):
     """Put a progress at ``stage`` with its date ``days_ago`` days back (as an import would)."""
     progress = Progress.objects.get(municipality=municipality, item__code=code)
-    services.progress_update(
+    progress_update(
         progress=progress,
         stage=stage,
         by=None,
-        effective_date=services.today() - datetime.timedelta(days=days_ago),
+        effective_date=fiscal.today() - datetime.timedelta(days=days_ago),
         note=note,
     )
 
@@ -48,13 +51,13 @@ def stale_of(html, municipality):
 
 
 def log_activity(office, municipalities, *, follow_up_on=None, title="説明会", days_ago=0):
-    return services.activity_create(
+    return activity_create(
         by=None,
         municipalities=municipalities,
         office=office,
         item=RequestItem.objects.get(code="1-1"),
         kind="briefing",
-        date=services.today() - datetime.timedelta(days=days_ago),
+        date=fiscal.today() - datetime.timedelta(days=days_ago),
         title=title,
         follow_up_on=follow_up_on,
     )
@@ -133,10 +136,10 @@ def test_stale_lists_items_below_done_unchanged_for_a_year(client_for, center_sa
     set_stage(otaru, "1-1", Stage.ARRANGING, days_ago=1)
     set_stage(otaru, "2-1", Stage.DONE, days_ago=1)
     Progress.objects.filter(municipality=otaru, item__code="1-2").update(
-        stage_date=services.today() - datetime.timedelta(days=366)
+        stage_date=fiscal.today() - datetime.timedelta(days=366)
     )
     Progress.objects.filter(municipality=otaru, item__code="2-2").update(
-        stage_date=services.today() - datetime.timedelta(days=365)
+        stage_date=fiscal.today() - datetime.timedelta(days=365)
     )
     html = client_for(center_sapporo).get(desk("sapporo")).content.decode()
     # 1-2 is older than a year; 3-1 and 3-2 never changed; 2-2 is exactly a year old, not older.
@@ -144,7 +147,7 @@ def test_stale_lists_items_below_done_unchanged_for_a_year(client_for, center_sa
 
 
 def test_overdue_follow_ups_are_listed_and_others_not(client_for, center_sapporo, otaru):
-    today = services.today()
+    today = fiscal.today()
     overdue = log_activity(
         otaru.office, [otaru], follow_up_on=today - datetime.timedelta(days=1), days_ago=5, title="期限切れ"
     )
@@ -161,9 +164,7 @@ def test_overdue_follow_ups_are_listed_and_others_not(client_for, center_sapporo
 
 
 def test_overdue_follow_up_can_be_marked_done_from_the_desk(client_for, center_sapporo, otaru):
-    activity = log_activity(
-        otaru.office, [otaru], follow_up_on=services.today() - datetime.timedelta(days=1), days_ago=3
-    )
+    activity = log_activity(otaru.office, [otaru], follow_up_on=fiscal.today() - datetime.timedelta(days=1), days_ago=3)
     response = client_for(center_sapporo).post(
         reverse("cooperation:activity_follow_up_done", kwargs={"pk": activity.pk}), {"next": desk("sapporo")}
     )
@@ -174,9 +175,7 @@ def test_overdue_follow_up_can_be_marked_done_from_the_desk(client_for, center_s
 
 
 def test_marking_a_follow_up_done_by_a_viewer_is_forbidden(client_for, viewer_sapporo, otaru):
-    activity = log_activity(
-        otaru.office, [otaru], follow_up_on=services.today() - datetime.timedelta(days=1), days_ago=3
-    )
+    activity = log_activity(otaru.office, [otaru], follow_up_on=fiscal.today() - datetime.timedelta(days=1), days_ago=3)
     response = client_for(viewer_sapporo).post(
         reverse("cooperation:activity_follow_up_done", kwargs={"pk": activity.pk})
     )
@@ -186,13 +185,13 @@ def test_marking_a_follow_up_done_by_a_viewer_is_forbidden(client_for, viewer_sa
 
 
 def test_open_referrals_are_listed_and_closed_ones_not(client_for, center_sapporo, otaru, hq):
-    open_one = services.referral_create(
-        by=None, municipality=otaru, received_on=services.today(), topic="tax", summary="国税の相談"
+    open_one = referral_create(
+        by=None, municipality=otaru, received_on=fiscal.today(), topic="tax", summary="国税の相談"
     )
-    closed = services.referral_create(
-        by=None, municipality=otaru, received_on=services.today(), topic="labour", summary="労働の相談"
+    closed = referral_create(
+        by=None, municipality=otaru, received_on=fiscal.today(), topic="labour", summary="労働の相談"
     )
-    services.referral_transition(referral=closed, to_status="closed", outcome="resolved", by=hq)
+    referral_transition(referral=closed, to_status="closed", outcome="resolved", by=hq)
     html = client_for(center_sapporo).get(desk("sapporo")).content.decode()
     section = html.split('id="referrals-heading"')[1].split("</section>")[0]
     assert open_one.get_absolute_url() in section
@@ -233,10 +232,10 @@ def _fill(office):
     for number, municipality in enumerate(municipalities):
         set_stage(municipality, "1-1", Stage.DONE)
         set_stage(municipality, "2-1", Stage.CONSIDERING, days_ago=number)
-        services.referral_create(
-            by=None, municipality=municipality, received_on=services.today(), topic="tax", summary="国税の相談"
+        referral_create(
+            by=None, municipality=municipality, received_on=fiscal.today(), topic="tax", summary="国税の相談"
         )
-    log_activity(office, municipalities, follow_up_on=services.today() - datetime.timedelta(days=1), days_ago=2)
+    log_activity(office, municipalities, follow_up_on=fiscal.today() - datetime.timedelta(days=1), days_ago=2)
     log_activity(office, municipalities[:2], days_ago=1)
 
 

@@ -10,8 +10,13 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from cooperation import exports, services
+from cooperation import exports
+from cooperation.activities.services import activity_create
+from cooperation.events import EXPORTED
+from cooperation.fiscal import today
 from cooperation.models import Activity, Progress, RequestItem, Stage
+from cooperation.progress.services import progress_update
+from cooperation.referrals.services import referral_create, referral_transition
 from offices.models import AuditEvent, Municipality, Office
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +25,7 @@ FORMULA_TITLE = '=HYPERLINK("http://example.invalid/","click")'
 
 
 def _day(days_ago: int) -> datetime.date:
-    return services.today() - datetime.timedelta(days=days_ago)
+    return today() - datetime.timedelta(days=days_ago)
 
 
 def _lg(code: str) -> Municipality:
@@ -28,7 +33,7 @@ def _lg(code: str) -> Municipality:
 
 
 def _activity(office_code, lg_codes, title, *, days_ago=10, item="1-1", kind="briefing", by=None, **counts):
-    return services.activity_create(
+    return activity_create(
         by=by,
         municipalities=[_lg(code) for code in lg_codes],
         office=Office.objects.get(code=office_code),
@@ -42,7 +47,7 @@ def _activity(office_code, lg_codes, title, *, days_ago=10, item="1-1", kind="br
 
 
 def _referral(lg_code, *, days_ago=10, topic="pension", agency="日本年金機構", by=None):
-    return services.referral_create(
+    return referral_create(
         by=by,
         municipality=_lg(lg_code),
         received_on=_day(days_ago),
@@ -54,9 +59,7 @@ def _referral(lg_code, *, days_ago=10, topic="pension", agency="日本年金機�
 
 def _move(lg_code, item, stage, *, days_ago=5, by=None, note="", **evidence):
     progress = Progress.objects.get(municipality__lg_code=lg_code, item__code=item)
-    return services.progress_update(
-        progress=progress, stage=stage, by=by, effective_date=_day(days_ago), note=note, **evidence
-    )
+    return progress_update(progress=progress, stage=stage, by=by, effective_date=_day(days_ago), note=note, **evidence)
 
 
 def _get(client, name, **params):
@@ -307,8 +310,8 @@ def test_activity_list_filters_by_date_range(hq, two_centers_activities, client_
 def test_activity_list_filters_by_fiscal_year(hq, master, client_for):
     from cooperation.fiscal import fiscal_year, fiscal_year_start
 
-    this_year = fiscal_year(services.today())
-    days_into_year = (services.today() - fiscal_year_start(this_year)).days
+    this_year = fiscal_year(today())
+    days_into_year = (today() - fiscal_year_start(this_year)).days
     _activity("sapporo", ["012033"], "今年度の説明会", days_ago=days_into_year)
     _activity("sapporo", ["012033"], "前年度の説明会", days_ago=days_into_year + 1)
 
@@ -435,7 +438,7 @@ def test_activity_list_neutralises_formula_title_in_xlsx(center_sapporo, master,
 def test_activity_list_export_recorded_in_audit_trail(center_sapporo, two_centers_activities, client_for):
     _get(client_for(center_sapporo), "activity_list", kind="briefing", sort="-date", _export="xlsx")
 
-    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
+    event = AuditEvent.objects.get(action=EXPORTED)
     assert event.actor == center_sapporo
     assert event.target == reverse("cooperation:activity_list")
     assert event.detail == {"format": "xlsx", "filters": {"kind": "briefing", "sort": "-date"}, "rows": 1}
@@ -461,7 +464,7 @@ def test_activity_list_unknown_export_format_is_bad_request(hq, client_for):
     response = _get(client_for(hq), "activity_list", _export="pdf")
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+    assert not AuditEvent.objects.filter(action=EXPORTED).exists()
 
 
 def test_activity_list_anonymous_export_goes_to_sign_in(client, master):
@@ -477,7 +480,7 @@ def test_activity_list_anonymous_export_goes_to_sign_in(client, master):
 @pytest.fixture
 def referrals(master):
     closed = _referral("012033", days_ago=30, topic="tax", agency="札幌国税局")
-    services.referral_transition(referral=closed, to_status="closed", by=None, outcome="resolved")
+    referral_transition(referral=closed, to_status="closed", by=None, outcome="resolved")
     return {
         "otaru_closed": closed,
         "otaru_open": _referral("012033", days_ago=8),
@@ -669,8 +672,8 @@ def test_history_queries_do_not_grow_with_rows(hq, master, client_for, django_as
         for progress in toyama[:count]:
             if progress.stage == Stage.NOT_STARTED:
                 activity = _activity("toyama", [progress.municipality.lg_code], "説明会", item=progress.item.code)
-                services.progress_update(progress=progress, stage=Stage.CONSIDERING, by=None)
-                services.progress_update(progress=progress, stage=Stage.DONE, by=None, activity=activity)
+                progress_update(progress=progress, stage=Stage.CONSIDERING, by=None)
+                progress_update(progress=progress, stage=Stage.DONE, by=None, activity=activity)
         with django_assert_max_num_queries(11) as captured:
             response = _get(client, "progresschange_list")
         assert len(_records(response)) == min(2 * count, 50)

@@ -10,8 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cooperation import services
+from cooperation.activities.services import activity_create
+from cooperation.fiscal import today
 from cooperation.models import ImportBatch, Progress, ProgressChange, Stage
+from cooperation.progress.services import StageChange, progress_update, progress_update_many
+from cooperation.referrals.services import referral_create
 
 pytestmark = pytest.mark.django_db
 
@@ -34,17 +37,17 @@ def stage_post(progress, stage, *, on=None, note=""):
     return {
         "version": progress.version,
         "stage": stage,
-        "effective_date": (on or services.today()).isoformat(),
+        "effective_date": (on or today()).isoformat(),
         "note": note,
     }
 
 
 def move(municipality, code, stage, *, days_ago=0, by=None, note=""):
-    return services.progress_update(
+    return progress_update(
         progress=progress_of(municipality, code),
         stage=stage,
         by=by,
-        effective_date=services.today() - datetime.timedelta(days=days_ago),
+        effective_date=today() - datetime.timedelta(days=days_ago),
         note=note,
     )
 
@@ -68,34 +71,34 @@ def test_page_shows_who_changed_an_item_last_and_when(otaru, client_for, center_
     move(otaru, "1-2", Stage.DONE, days_ago=3, by=center_sapporo)
     html = client_for(center_sapporo).get(page(otaru)).content.decode()
     item_row = html.split('id="item-1-2"')[1].split("</tr>")[0]
-    effective = services.today() - datetime.timedelta(days=3)
+    effective = today() - datetime.timedelta(days=3)
     assert f"{effective.year}年{effective.month}月{effective.day}日" in item_row
     assert "center-sapporo" in item_row
 
 
 def test_history_is_newest_first_with_evidence_links(otaru, client_for, center_sapporo, master):
     move(otaru, "1-2", Stage.CONSIDERING, days_ago=20)
-    activity = services.activity_create(
+    activity = activity_create(
         by=None,
         municipalities=[otaru],
         advance=[otaru],
         office=otaru.office,
         item=progress_of(otaru, "1-1").item,
         kind="briefing",
-        date=services.today() - datetime.timedelta(days=10),
+        date=today() - datetime.timedelta(days=10),
         title="小樽市 職員向け説明会",
         summary="",
     )
-    referral = services.referral_create(
+    referral = referral_create(
         by=None,
         municipality=otaru,
-        received_on=services.today() - datetime.timedelta(days=5),
+        received_on=today() - datetime.timedelta(days=5),
         topic="pension",
         summary="年金の相談",
     )
     batch = ImportBatch.objects.create(file_name="survey-2026.xlsx", sha256="0" * 64)
-    services.progress_update_many(
-        changes=[services.StageChange(progress_of(otaru, "3-1"), Stage.ARRANGING, services.today())],
+    progress_update_many(
+        changes=[StageChange(progress_of(otaru, "3-1"), Stage.ARRANGING, today())],
         by=None,
         import_batch=batch,
     )
@@ -118,27 +121,25 @@ def test_history_shows_from_and_to_stages_and_note(otaru, client_for, center_sap
 
 def test_activities_and_referrals_of_the_municipality_are_listed(otaru, hakodate_city, client_for, lg_otaru):
     item = progress_of(otaru).item
-    mine = services.activity_create(
+    mine = activity_create(
         by=None,
         municipalities=[otaru],
         office=otaru.office,
         item=item,
         kind="briefing",
-        date=services.today(),
+        date=today(),
         title="小樽市 説明会",
     )
-    other = services.activity_create(
+    other = activity_create(
         by=None,
         municipalities=[hakodate_city],
         office=hakodate_city.office,
         item=item,
         kind="briefing",
-        date=services.today(),
+        date=today(),
         title="函館市 説明会",
     )
-    referral = services.referral_create(
-        by=None, municipality=otaru, received_on=services.today(), topic="tax", summary="国税の相談"
-    )
+    referral = referral_create(by=None, municipality=otaru, received_on=today(), topic="tax", summary="国税の相談")
     html = client_for(lg_otaru).get(page(otaru)).content.decode()
     assert mine.get_absolute_url() in html
     assert other.get_absolute_url() not in html
@@ -168,14 +169,14 @@ def test_relay_item_not_offered_to_a_municipality(otaru, client_for, hq):
 def test_relay_item_update_for_a_municipality_is_not_found(otaru, client_for, hq):
     response = client_for(hq).post(
         update_url(otaru, "0-1"),
-        {"version": 0, "stage": Stage.DONE, "effective_date": services.today().isoformat(), "note": ""},
+        {"version": 0, "stage": Stage.DONE, "effective_date": today().isoformat(), "note": ""},
     )
     assert response.status_code == HTTPStatus.NOT_FOUND
 
 
 def test_stage_update_goes_through_the_service_and_leaves_history(otaru, client_for, lg_otaru):
     progress = progress_of(otaru, "1-2")
-    day = services.today() - datetime.timedelta(days=7)
+    day = today() - datetime.timedelta(days=7)
     response = client_for(lg_otaru).post(
         update_url(otaru, "1-2"), stage_post(progress, Stage.DONE, on=day, note="広報誌6月号に掲載")
     )
@@ -246,7 +247,7 @@ def test_not_feasible_with_a_reason_is_saved(otaru, client_for, lg_otaru):
 
 def test_future_effective_date_is_refused(otaru, client_for, lg_otaru):
     progress = progress_of(otaru)
-    tomorrow = services.today() + datetime.timedelta(days=1)
+    tomorrow = today() + datetime.timedelta(days=1)
     response = client_for(lg_otaru).post(update_url(otaru), stage_post(progress, Stage.DONE, on=tomorrow))
     assert response.status_code == HTTPStatus.OK
     assert response.context["bound"].errors["effective_date"]
@@ -279,21 +280,21 @@ def test_stage_form_is_keyboard_usable(otaru, client_for, lg_otaru):
 def _busy(municipality, *, activities, referrals):
     item = progress_of(municipality).item
     for number in range(activities):
-        services.activity_create(
+        activity_create(
             by=None,
             municipalities=[municipality],
             office=municipality.office,
             item=item,
             kind="briefing",
-            date=services.today() - datetime.timedelta(days=number),
+            date=today() - datetime.timedelta(days=number),
             title=f"説明会 {number}",
             files=[SimpleUploadedFile("a.pdf", b"%PDF-1.4 minutes", content_type="application/pdf")],
         )
     for number in range(referrals):
-        services.referral_create(
+        referral_create(
             by=None,
             municipality=municipality,
-            received_on=services.today() - datetime.timedelta(days=number),
+            received_on=today() - datetime.timedelta(days=number),
             topic="tax",
             summary="国税の相談",
         )

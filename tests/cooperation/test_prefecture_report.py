@@ -12,8 +12,9 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-from cooperation import reports, services
+from cooperation import fiscal, reports
 from cooperation.models import Progress, RequestItem, Stage
+from cooperation.progress.services import progress_update
 from cooperation.views.reports import municipality_url_maker
 from offices.models import AuditEvent, Municipality
 
@@ -29,7 +30,7 @@ def url(code="01", name="prefecture_report"):
 
 def set_stage(municipality, code, stage, on=None):
     progress = Progress.objects.get(municipality=municipality, item__code=code)
-    services.progress_update(progress=progress, stage=stage, by=None, effective_date=on)
+    progress_update(progress=progress, stage=stage, by=None, effective_date=on)
 
 
 def matrix(response):
@@ -66,7 +67,7 @@ def toyama():
 
 @pytest.fixture
 def last_year_end():
-    return reports.previous_fiscal_year_end(services.today())
+    return reports.previous_fiscal_year_end(fiscal.today())
 
 
 def test_rows_are_the_local_governments_with_the_prefectural_government_first(hq, client_for):
@@ -166,13 +167,13 @@ def test_as_of_ignores_later_changes(hq, client_for, toyama, last_year_end):
 
 
 def test_as_of_in_the_future_is_refused_and_today_shown(hq, client_for):
-    tomorrow = services.today() + datetime.timedelta(days=1)
+    tomorrow = fiscal.today() + datetime.timedelta(days=1)
 
     response = client_for(hq).get(url("16"), {"as_of": tomorrow.isoformat()})
 
     assert response.status_code == HTTPStatus.OK
     assert "as_of" in response.context["form"].errors
-    assert response.context["matrix"].as_of == services.today()
+    assert response.context["matrix"].as_of == fiscal.today()
 
 
 def test_a_wrong_as_of_keeps_the_other_filters(hq, client_for):
@@ -334,7 +335,7 @@ def test_page_links_to_the_downloads_with_the_same_filters(hq, client_for):
 
 def _populate(prefecture_code):
     municipalities = list(Municipality.objects.filter(prefecture__code=prefecture_code).order_by("lg_code")[:40])
-    last_end = reports.previous_fiscal_year_end(services.today())
+    last_end = reports.previous_fiscal_year_end(fiscal.today())
     for index, municipality in enumerate(municipalities):
         set_stage(municipality, "1-1", Stage.CONSIDERING, last_end)
         set_stage(municipality, "2-1", Stage.DONE if index % 2 else Stage.ARRANGING)
@@ -366,7 +367,7 @@ def test_query_count_is_the_same_for_toyama_and_hokkaido(hq, client_for, django_
 def test_query_count_is_the_same_as_of_a_past_day_and_today(hq, client_for, django_assert_max_num_queries):
     _populate("01")
     client = client_for(hq)
-    past = reports.previous_fiscal_year_end(services.today()).isoformat()
+    past = reports.previous_fiscal_year_end(fiscal.today()).isoformat()
 
     today = _queries(client, django_assert_max_num_queries, url("01"))
     then = _queries(client, django_assert_max_num_queries, url("01"), as_of=past, office="sapporo", stage="done")

@@ -3,20 +3,23 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from cooperation import services
+from cooperation.fiscal import today
 from cooperation.models import ImportBatch, Progress, ProgressChange, RequestItem, Stage
-from cooperation.services import ProgressConflict, StageChange, progress_update, progress_update_many
+from cooperation.progress.items import progress_backfill, request_items_load
+from cooperation.progress.services import ProgressConflict, StageChange, progress_update, progress_update_many
+from cooperation.referrals.services import referral_create
 from offices.models import Municipality
 
 pytestmark = pytest.mark.usefixtures("master")
 
 
 def days_ago(days: int) -> datetime.date:
-    return services.today() - datetime.timedelta(days=days)
+    return today() - datetime.timedelta(days=days)
 
 
 def progress_of(municipality, code="1-1") -> Progress:
@@ -66,7 +69,7 @@ def test_back_dated_change_keeps_its_effective_date(otaru, center_sapporo):
     progress = progress_of(otaru)
     change = progress_update(progress=progress, stage=Stage.DONE, by=center_sapporo, effective_date=days_ago(35))
     assert change.effective_date == days_ago(35)
-    assert change.recorded_at.date() >= services.today() - datetime.timedelta(days=1)
+    assert change.recorded_at.date() >= today() - datetime.timedelta(days=1)
 
 
 def test_change_dated_before_the_current_stage_is_refused(otaru, center_sapporo):
@@ -193,9 +196,7 @@ def test_import_batch_is_recorded_as_evidence(otaru, center_sapporo):
 
 def test_two_pieces_of_evidence_are_refused(otaru, center_sapporo):
     batch = ImportBatch.objects.create(file_name="survey.xlsx", sha256="0" * 64)
-    referral = services.referral_create(
-        by=None, municipality=otaru, received_on=days_ago(1), topic="tax", summary="国税の相談"
-    )
+    referral = referral_create(by=None, municipality=otaru, received_on=days_ago(1), topic="tax", summary="国税の相談")
     progress = progress_of(otaru, "2-3")
     with pytest.raises(ValidationError):
         progress_update(
@@ -302,7 +303,7 @@ def test_update_many_costs_a_handful_of_queries_for_a_whole_prefecture(code, hq,
 def test_backfill_gives_a_new_item_a_row_for_every_active_local_government():
     RequestItem.objects.create(code="4-1", category=RequestItem.objects.get(code="1-1").category, title_ja="新項目")
     Municipality.objects.filter(lg_code="012033").update(is_active=False)
-    created = services.progress_backfill()
+    created = progress_backfill()
     active = Municipality.objects.active().count()
     assert created == active
     assert Progress.objects.filter(item__code="4-1").count() == active
@@ -312,14 +313,14 @@ def test_backfill_gives_a_new_item_a_row_for_every_active_local_government():
 def test_backfill_gives_a_prefecture_only_item_rows_for_the_47_prefectural_governments():
     category = RequestItem.objects.get(code="0-1").category
     RequestItem.objects.create(code="0-2", category=category, title_ja="県の取組", scope=RequestItem.Scope.PREFECTURE)
-    services.progress_backfill()
+    progress_backfill()
     assert Progress.objects.filter(item__code="0-2").count() == 47
     assert not Progress.objects.filter(item__code="0-2").exclude(municipality__kind="prefecture").exists()
 
 
 def test_backfill_is_idempotent():
-    services.progress_backfill()
-    assert services.progress_backfill() == 0
+    progress_backfill()
+    assert progress_backfill() == 0
 
 
 def test_retired_item_leaves_the_rows_reports_count(otaru):
@@ -331,7 +332,7 @@ def test_retired_item_leaves_the_rows_reports_count(otaru):
 
 def test_reloading_the_items_does_not_bring_a_retired_item_back():
     RequestItem.objects.filter(code="2-5").update(is_active=False)
-    services.request_items_load(path=services.settings.BASE_DIR / "fixtures" / "request_items.csv")
+    request_items_load(path=settings.BASE_DIR / "fixtures" / "request_items.csv")
     assert RequestItem.objects.get(code="2-5").is_active is False
 
 

@@ -5,15 +5,16 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from cooperation import services
+from cooperation.fiscal import today
 from cooperation.models import Progress, Referral, Stage
-from cooperation.services import progress_update, referral_create, referral_transition
+from cooperation.progress.services import progress_update
+from cooperation.referrals.services import referral_create, referral_transition
 
 pytestmark = pytest.mark.usefixtures("master")
 
 
 def days_ago(days: int) -> datetime.date:
-    return services.today() - datetime.timedelta(days=days)
+    return today() - datetime.timedelta(days=days)
 
 
 def referral_item(municipality) -> Progress:
@@ -61,13 +62,13 @@ def test_first_referral_moves_2_3_to_done_with_the_referral_as_evidence(otaru, l
 
 def test_first_referral_moves_2_3_from_not_feasible(otaru, lg_otaru):
     progress_update(progress=referral_item(otaru), stage=Stage.NOT_FEASIBLE, by=lg_otaru, note="窓口が未整備")
-    file(lg_otaru, otaru, received_on=services.today())
+    file(lg_otaru, otaru, received_on=today())
     assert referral_item(otaru).stage == Stage.DONE
 
 
 def test_first_referral_leaves_an_established_2_3_alone(otaru, lg_otaru):
     progress_update(progress=referral_item(otaru), stage=Stage.ESTABLISHED, by=lg_otaru)
-    file(lg_otaru, otaru, received_on=services.today())
+    file(lg_otaru, otaru, received_on=today())
     progress = referral_item(otaru)
     assert (progress.stage, progress.changes.count()) == (Stage.ESTABLISHED, 1)
 

@@ -7,8 +7,9 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from cooperation import services
+from cooperation.fiscal import today
 from cooperation.models import Progress, ProgressChange, Referral, ReferralEvent, Stage
+from cooperation.referrals.services import referral_create, referral_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
 def post_data(municipality, **extra):
     data = {
         "municipality": municipality.pk,
-        "received_on": (services.today() - datetime.timedelta(days=2)).isoformat(),
+        "received_on": (today() - datetime.timedelta(days=2)).isoformat(),
         "topic": "pension",
         "agency": "日本年金機構",
         "summary": "年金の受給手続についての相談",
@@ -33,10 +34,10 @@ def referral_stage(municipality):
 
 
 def file_referral(municipality, **extra):
-    return services.referral_create(
+    return referral_create(
         by=None,
         municipality=municipality,
-        received_on=services.today() - datetime.timedelta(days=1),
+        received_on=today() - datetime.timedelta(days=1),
         topic="tax",
         summary="国税の相談",
         **extra,
@@ -110,7 +111,7 @@ def test_local_government_outside_the_scope_posted_by_hand_is_refused(client_for
 
 
 def test_future_date_received_is_refused(client_for, lg_otaru, otaru):
-    tomorrow = (services.today() + datetime.timedelta(days=1)).isoformat()
+    tomorrow = (today() + datetime.timedelta(days=1)).isoformat()
     response = client_for(lg_otaru).post(CREATE, post_data(otaru, received_on=tomorrow))
     assert response.context["form"].errors["received_on"]
     assert not Referral.objects.exists()
@@ -128,8 +129,8 @@ def test_viewer_may_not_file(client_for, viewer_sapporo):
 
 def test_detail_shows_the_timeline_of_state_changes(client_for, lg_otaru, center_sapporo, otaru):
     referral = file_referral(otaru)
-    services.referral_transition(referral=referral, to_status="acknowledged", by=center_sapporo)
-    services.referral_transition(referral=referral, to_status="in_progress", by=center_sapporo, note="年金事務所に照会")
+    referral_transition(referral=referral, to_status="acknowledged", by=center_sapporo)
+    referral_transition(referral=referral, to_status="in_progress", by=center_sapporo, note="年金事務所に照会")
     html = client_for(lg_otaru).get(referral.get_absolute_url()).content.decode()
     timeline = html.split('id="timeline-heading"')[1].split("</section>")[0]
     statuses = re.findall(r'<span class="work-status work-status-(\w+)">', timeline)
@@ -186,7 +187,7 @@ def test_closing_without_an_outcome_shows_the_error(client_for, center_sapporo, 
 
 def test_invalid_transition_shows_the_error(client_for, center_sapporo, hq, otaru):
     referral = file_referral(otaru)
-    services.referral_transition(referral=referral, to_status="closed", outcome="withdrawn", by=hq)
+    referral_transition(referral=referral, to_status="closed", outcome="withdrawn", by=hq)
     response = client_for(center_sapporo).post(transition(referral), {"to_status": "acknowledged"}, **ENGLISH)
     assert response.status_code == HTTPStatus.OK
     assert "cannot become" in response.content.decode().split('class="work-form-errors"')[1].split("</div>")[0]
@@ -210,8 +211,8 @@ def test_officer_does_not_see_another_local_governments_referral(client_for, lg_
 
 def test_detail_runs_a_bounded_number_of_queries(client_for, center_sapporo, otaru, django_assert_max_num_queries):
     referral = file_referral(otaru)
-    services.referral_transition(referral=referral, to_status="acknowledged", by=center_sapporo)
-    services.referral_transition(referral=referral, to_status="in_progress", by=center_sapporo)
+    referral_transition(referral=referral, to_status="acknowledged", by=center_sapporo)
+    referral_transition(referral=referral, to_status="in_progress", by=center_sapporo)
     client = client_for(center_sapporo)
     with django_assert_max_num_queries(10):
         response = client.get(referral.get_absolute_url())

@@ -5,7 +5,10 @@ import datetime
 import pytest
 from django.utils import translation
 
-from cooperation import fiscal, reports, services
+from cooperation import fiscal, reports
+from cooperation.activities.services import activity_create
+from cooperation.progress.services import progress_update
+from cooperation.referrals.services import referral_create, referral_transition
 from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
 from offices.models import Municipality, Office, Prefecture
 
@@ -15,12 +18,12 @@ pytestmark = pytest.mark.usefixtures("master")
 def set_stage(municipality, code, stage, on):
     progress = Progress.objects.get(municipality=municipality, item__code=code)
     note = "当面は人員が不足" if stage == Stage.NOT_FEASIBLE else ""
-    return services.progress_update(progress=progress, stage=stage, by=None, effective_date=on, note=note)
+    return progress_update(progress=progress, stage=stage, by=None, effective_date=on, note=note)
 
 
 @pytest.fixture
 def today():
-    return services.today()
+    return fiscal.today()
 
 
 @pytest.fixture
@@ -207,7 +210,7 @@ def test_prefecture_matrix_kind_labels_are_those_of_the_model(today):
 
 
 def _activity(municipality, day, kind="briefing"):
-    return services.activity_create(
+    return activity_create(
         by=None,
         municipalities=[municipality],
         office=municipality.office,
@@ -235,11 +238,11 @@ def test_fiscal_year_counts_count_activities_of_the_year_by_kind(toyama, today, 
 
 
 def test_fiscal_year_counts_referrals_opened_by_receipt_and_closed_by_closing(toyama, today, last_year_end):
-    old = services.referral_create(
+    old = referral_create(
         by=None, municipality=toyama[0], received_on=last_year_end, topic="pension", summary="年金の相談"
     )
-    services.referral_transition(referral=old, to_status=Referral.Status.CLOSED, by=None, outcome="resolved")
-    services.referral_create(by=None, municipality=toyama[1], received_on=today, topic="tax", summary="国税の相談")
+    referral_transition(referral=old, to_status=Referral.Status.CLOSED, by=None, outcome="resolved")
+    referral_create(by=None, municipality=toyama[1], received_on=today, topic="tax", summary="国税の相談")
     year = fiscal.fiscal_year(today)
 
     this_year = reports.fiscal_year_counts(

@@ -6,12 +6,12 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from cooperation import services
 from cooperation.exports import csv_bytes
+from cooperation.fiscal import today
 from cooperation.models import ImportBatch, Progress, ProgressChange, Stage
 from cooperation.survey import HEADER
 
-DAY = services.today() - datetime.timedelta(days=30)
+DAY = today() - datetime.timedelta(days=30)
 OTARU = ("012033", "小樽市", "1-2", "検討中", DAY.isoformat(), "")
 
 

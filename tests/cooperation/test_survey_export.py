@@ -10,12 +10,13 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cooperation import services
+from cooperation.fiscal import today
 from cooperation.models import Progress, Stage
+from cooperation.progress.services import progress_update
 from offices.models import AuditEvent, Municipality
 
 URL = reverse("cooperation:survey_export")
-DAY = services.today() - datetime.timedelta(days=20)
+DAY = today() - datetime.timedelta(days=20)
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -30,7 +31,7 @@ def sheet_of(response):
 
 def move(lg_code: str, item: str, stage: str, note: str = "") -> None:
     progress = Progress.objects.get(municipality__lg_code=lg_code, item__code=item)
-    services.progress_update(progress=progress, stage=stage, by=None, effective_date=DAY, note=note)
+    progress_update(progress=progress, stage=stage, by=None, effective_date=DAY, note=note)
 
 
 def test_csv_has_the_survey_header(client_for, hq):

@@ -8,13 +8,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 
-from cooperation import services
 from cooperation.exports import csv_bytes
+from cooperation.fiscal import today
 from cooperation.models import ImportBatch, Progress, ProgressChange, Stage
-from cooperation.survey import HEADER, survey_apply, survey_plan
+from cooperation.progress.services import progress_update
+from cooperation.survey import HEADER, planning, survey_apply, survey_plan
 from offices.models import AuditEvent
 
-DAY = services.today() - datetime.timedelta(days=30)
+DAY = today() - datetime.timedelta(days=30)
 VALID = ("012025", "函館市", "1-2", "検討中", DAY.isoformat(), "")
 
 
@@ -117,7 +118,7 @@ def test_same_file_twice_changes_nothing_the_second_time(hq):
 
 def test_empty_date_takes_effect_today(hq):
     plan = survey_plan(content=csv_file(("012025", "函館市", "1-2", "調整中", "", "")), file_name="s.csv", by=hq)
-    assert plan.changes[0].effective_date == services.today()
+    assert plan.changes[0].effective_date == today()
 
 
 def test_csv_with_bom_is_read(hq):
@@ -260,7 +261,7 @@ def test_same_local_government_and_item_twice_is_refused(hq):
 
 
 def test_future_date_is_refused(hq):
-    tomorrow = services.today() + datetime.timedelta(days=1)
+    tomorrow = today() + datetime.timedelta(days=1)
     problem = only_problem(refused(csv_file(VALID, ("012033", "小樽市", "1-1", "実施", tomorrow.isoformat(), "")), hq))
     assert (problem.row, problem.column) == (3, "日付")
     assert f"{tomorrow.year}年{tomorrow.month}月{tomorrow.day}日" in problem.message
@@ -274,7 +275,7 @@ def test_unreadable_date_is_refused(hq):
 
 def test_date_before_the_current_stage_date_is_refused(hq, otaru):
     progress = Progress.objects.get(municipality=otaru, item__code="1-1")
-    services.progress_update(progress=progress, stage=Stage.CONSIDERING, by=None, effective_date=DAY)
+    progress_update(progress=progress, stage=Stage.CONSIDERING, by=None, effective_date=DAY)
     earlier = DAY - datetime.timedelta(days=5)
     problem = only_problem(refused(csv_file(VALID, ("012033", "小樽市", "1-1", "実施", earlier.isoformat(), "")), hq))
     assert (problem.row, problem.column) == (3, "日付")
@@ -347,7 +348,7 @@ def test_refusal_by_the_progress_service_is_reported_on_its_row(hq, monkeypatch)
     def refuse(**kwargs):
         raise ValidationError({"0": ["refused by the service"]})
 
-    monkeypatch.setattr(services, "progress_update_many", refuse)
+    monkeypatch.setattr(planning, "progress_update_many", refuse)
     problem = only_problem(refused(csv_file(VALID), hq))
     assert (problem.row, problem.message) == (2, "refused by the service")
 
@@ -356,7 +357,7 @@ def test_stale_preview_is_not_applied(hq, hakodate_city):
     content = csv_file(VALID)
     fingerprint = survey_plan(content=content, file_name="s.csv", by=hq).fingerprint
     progress = Progress.objects.get(municipality=hakodate_city, item__code="1-2")
-    services.progress_update(progress=progress, stage=Stage.ARRANGING, by=None, effective_date=DAY)
+    progress_update(progress=progress, stage=Stage.ARRANGING, by=None, effective_date=DAY)
     before = written()
     outcome = survey_apply(content=content, file_name="s.csv", by=hq, fingerprint=fingerprint)
     assert outcome.stale and not outcome.applied

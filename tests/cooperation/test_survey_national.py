@@ -16,13 +16,15 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cooperation import services
+from cooperation.events import EXPORTED
+from cooperation.fiscal import today
 from cooperation.models import Progress, Stage
+from cooperation.progress.services import progress_update
 from cooperation.survey import HEADER, survey_plan
 from offices.models import AuditEvent, Municipality, Role, User
 
 URL = reverse("cooperation:survey_export")
-DAY = services.today() - datetime.timedelta(days=12)
+DAY = today() - datetime.timedelta(days=12)
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +64,7 @@ def test_rows_are_sorted_by_code_then_item(client_for, hq):
 
 def test_rows_hold_the_current_stages(client_for, hq):
     progress = Progress.objects.get(municipality__lg_code="472018", item__code="2-2")  # 那覇市
-    services.progress_update(progress=progress, stage=Stage.ARRANGING, by=None, effective_date=DAY, note="=1+1")
+    progress_update(progress=progress, stage=Stage.ARRANGING, by=None, effective_date=DAY, note="=1+1")
 
     rows = csv_rows(national(client_for(hq)))
 
@@ -110,7 +112,7 @@ def test_a_center_does_not_get_its_neighbours(client_for, center_sapporo):
 def test_the_workbook_holds_the_same_rows_as_the_csv(client_for, bureau_hokkaido):
     client = client_for(bureau_hokkaido)
     progress = Progress.objects.get(municipality__lg_code="012033", item__code="1-1")
-    services.progress_update(progress=progress, stage=Stage.DONE, by=None, effective_date=DAY, note="説明会")
+    progress_update(progress=progress, stage=Stage.DONE, by=None, effective_date=DAY, note="説明会")
 
     response = national(client, "xlsx")
 
@@ -159,7 +161,7 @@ def test_file_name_says_national_for_headquarters_and_scope_for_others(client_fo
 def test_download_is_audited_with_its_size(client_for, center_hakodate):
     national(client_for(center_hakodate), "xlsx")
 
-    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
+    event = AuditEvent.objects.get(action=EXPORTED)
     visible = Municipality.objects.active().visible_to(center_hakodate)
     assert event.actor == center_hakodate
     assert event.target == "survey scope=all"
@@ -178,7 +180,7 @@ def test_a_user_who_sees_nothing_gets_not_found(client_for, master):
     response = national(client_for(nobody))
 
     assert response.status_code == HTTPStatus.NOT_FOUND
-    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+    assert not AuditEvent.objects.filter(action=EXPORTED).exists()
 
 
 def test_an_officer_of_a_retired_local_government_gets_not_found(client_for, master):
@@ -213,7 +215,7 @@ def test_an_unclear_request_shows_the_form_again(client_for, hq, query):
     assert response["Content-Type"].startswith("text/html")
     errors = response.context["form"].non_field_errors()
     assert errors and len(errors) == len(set(errors))
-    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+    assert not AuditEvent.objects.filter(action=EXPORTED).exists()
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])

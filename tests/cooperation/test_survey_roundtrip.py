@@ -11,13 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from cooperation import services
+from cooperation.fiscal import today
 from cooperation.models import Progress, ProgressChange, Stage
+from cooperation.progress.services import StageChange, progress_update_many
 from cooperation.survey import survey_apply, survey_csv, survey_plan, survey_rows, survey_xlsx
 from offices.models import Municipality
 
 URL = reverse("cooperation:survey_export")
-DAY = services.today() - datetime.timedelta(days=3)
+DAY = today() - datetime.timedelta(days=3)
 TOYAMA = "16"
 # (row index in the export, new stage label, note)
 EDITS = [(0, "実施", ""), (40, "当面困難", "予算の都合"), (144, "検討中", "=来年度に再検討")]
@@ -87,7 +88,7 @@ def test_unedited_export_imports_as_no_change(client_for, hq):
 # Notes as people type them (any text a form accepts: no NUL, no lone surrogate).
 notes = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40)
 stages = st.sampled_from(list(Stage))
-days = st.dates(min_value=datetime.date(2019, 5, 1), max_value=services.today())
+days = st.dates(min_value=datetime.date(2019, 5, 1), max_value=today())
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -103,8 +104,8 @@ def test_any_export_imports_back_with_zero_changes(master, data):
             if stage == Stage.NOT_FEASIBLE and not note.strip():
                 note = "理由" + note
             if stage != progress.stage:
-                changes.append(services.StageChange(progress, stage, data.draw(days), note))
-        services.progress_update_many(changes=changes, by=None)
+                changes.append(StageChange(progress, stage, data.draw(days), note))
+        progress_update_many(changes=changes, by=None)
         history = ProgressChange.objects.count()
         rows = survey_rows(toyama)
         for content, name in ((survey_csv(rows), "s.csv"), (survey_xlsx(rows), "s.xlsx")):
@@ -127,7 +128,7 @@ def test_imported_stages_are_the_stages_exported_next(master, data):
             data.draw(st.sampled_from(["未着手", "検討中", "調整中", "実施", "定着", "当面困難"])) for _row in rows
         ]
         edited = [
-            (code, name, item, label, services.today(), "理由" if label == "当面困難" else note)
+            (code, name, item, label, today(), "理由" if label == "当面困難" else note)
             for (code, name, item, _label, _day, note), label in zip(rows, wanted, strict=True)
         ]
         assert survey_apply(content=survey_csv(edited), file_name="s.csv", by=None).plan.problems == []

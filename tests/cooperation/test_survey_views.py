@@ -10,14 +10,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from cooperation import services
 from cooperation.exports import csv_bytes
+from cooperation.fiscal import today
 from cooperation.models import ImportBatch, Progress, ProgressChange, Stage
+from cooperation.progress.services import progress_update
 from cooperation.survey import HEADER, survey_apply, survey_rows
 from offices.models import Municipality
 
 URL = reverse("cooperation:survey_import")
-DAY = services.today() - datetime.timedelta(days=30)
+DAY = today() - datetime.timedelta(days=30)
 OTARU = ("012033", "小樽市", "1-2", "検討中", DAY.isoformat(), "")
 HAKODATE = ("012025", "函館市", "1-2", "調整中", DAY.isoformat(), "")
 
@@ -114,7 +115,7 @@ def test_apply_after_someone_changed_a_stage_shows_the_preview_again(client_for,
     client = client_for(center_sapporo)
     preview = upload(client, OTARU)
     progress = Progress.objects.get(municipality=otaru, item__code="1-2")
-    services.progress_update(progress=progress, stage=Stage.ARRANGING, by=None, effective_date=DAY)
+    progress_update(progress=progress, stage=Stage.ARRANGING, by=None, effective_date=DAY)
     response = confirm(client, preview)
     assert response.status_code == HTTPStatus.OK and response.context["stale"]
     assert response.context["plan"].changes[0].from_stage == Stage.ARRANGING

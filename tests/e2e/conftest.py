@@ -166,16 +166,19 @@ def scenario(master, hq, center_sapporo, lg_otaru):
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from cooperation import services
+    from cooperation import fiscal
+    from cooperation.activities.services import activity_create
     from cooperation.exports import csv_bytes
     from cooperation.models import Activity, Progress, Referral, RequestItem, Stage
+    from cooperation.progress.services import progress_update
+    from cooperation.referrals.services import referral_create
     from cooperation.survey import HEADER, survey_apply
     from offices.models import Municipality, Office
 
-    today = services.today()
+    today = fiscal.today()
     otaru = Municipality.objects.get(lg_code="012033")
     items = {item.code: item for item in RequestItem.objects.all()}
-    activity = services.activity_create(
+    activity = activity_create(
         by=center_sapporo,
         municipalities=[otaru],
         advance=[otaru],
@@ -189,21 +192,21 @@ def scenario(master, hq, center_sapporo, lg_otaru):
         attendees=24,
         follow_up_on=today - datetime.timedelta(days=1),
     )
-    services.progress_update(
+    progress_update(
         progress=Progress.objects.get(municipality=otaru, item__code="2-1"),
         stage=Stage.CONSIDERING,
         by=lg_otaru,
         effective_date=today - datetime.timedelta(days=10),
         note="庁内で開催時期を検討中",
     )
-    services.progress_update(
+    progress_update(
         progress=Progress.objects.get(municipality=otaru, item__code="2-4"),
         stage=Stage.NOT_FEASIBLE,
         by=center_sapporo,
         effective_date=today - datetime.timedelta(days=7),
         note="防災部局の体制が整うまで",
     )
-    referral = services.referral_create(
+    referral = referral_create(
         by=lg_otaru,
         municipality=otaru,
         received_on=today - datetime.timedelta(days=3),

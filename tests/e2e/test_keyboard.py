@@ -3,7 +3,7 @@
 import datetime
 import re
 
-from cooperation import services
+from cooperation.fiscal import today
 from cooperation.models import Progress, ProgressChange, Stage
 from tests.e2e.conftest import focus_indicator, focus_is_visible, visit
 
@@ -72,7 +72,7 @@ def test_stage_update_form_works_with_the_keyboard_alone(center_sapporo, otaru, 
     seen.append(focus_indicator(page))
     date = page.locator('#update-2-1 input[name="effective_date"]')
     assert date.evaluate("(element) => element === document.activeElement")
-    day = services.today() - datetime.timedelta(days=3)
+    day = today() - datetime.timedelta(days=3)
     type_date(page, date, day)
     assert date.input_value() == day.isoformat()
 

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from cooperation import services
+from cooperation.fiscal import today
 from cooperation.models import Progress, RequestItem, Stage
+from cooperation.progress.services import progress_update
 from offices.models import Municipality
 from tests.e2e.conftest import horizontal_overflow, visit
 
@@ -29,11 +30,11 @@ def label(stage: str) -> str:
 
 def set_stage(lg_code: str, item_code: str, stage: str, *, by, note: str = "") -> None:
     progress = Progress.objects.get(municipality__lg_code=lg_code, item__code=item_code)
-    services.progress_update(
+    progress_update(
         progress=progress,
         stage=stage,
         by=by,
-        effective_date=services.today() - datetime.timedelta(days=5),
+        effective_date=today() - datetime.timedelta(days=5),
         note=note,
     )
 
@@ -53,7 +54,7 @@ def test_hq_downloads_the_prefecture_xlsx_with_the_rows_on_screen(hq, page_for, 
     with page.expect_download() as waiting:
         page.locator('a[href^="{}"]'.format(reverse("cooperation:prefecture_export_xlsx", args=["01"]))).click()
     download = waiting.value
-    assert download.suggested_filename == f"prefecture-01-{services.today().isoformat()}.xlsx"
+    assert download.suggested_filename == f"prefecture-01-{today().isoformat()}.xlsx"
     path = tmp_path / download.suggested_filename
     download.save_as(path)
 

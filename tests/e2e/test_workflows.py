@@ -11,7 +11,7 @@ import re
 from django.urls import reverse
 from django.utils import translation
 
-from cooperation import services
+from cooperation.fiscal import today
 from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
 from tests.e2e.conftest import visit
 
@@ -41,7 +41,7 @@ def test_center_staff_logs_an_activity_and_moves_a_stage(center_sapporo, otaru, 
     assert otaru_box.is_checked()
     assert page.locator('input[name="office"]').input_value() == str(otaru.office_id)
     assert page.locator("#id_advance").is_checked()
-    day = services.today() - datetime.timedelta(days=2)
+    day = today() - datetime.timedelta(days=2)
     page.locator("#id_date").fill(day.isoformat())
     page.locator("#id_item").select_option(str(RequestItem.objects.get(code="1-1").pk))
     page.locator("#id_kind").select_option(Activity.Kind.BRIEFING)
@@ -130,7 +130,7 @@ def test_officer_updates_own_stage_and_files_a_referral(lg_otaru, otaru, page_fo
     page.wait_for_url(re.compile(r"/municipalities/012033/#item-1-2$"))
     assert page.locator("#item-1-2 .badge").get_attribute("class") == "badge stage-done"
     progress = progress_of("1-2")
-    assert (progress.stage, progress.stage_date, progress.updated_by) == (Stage.DONE, services.today(), lg_otaru)
+    assert (progress.stage, progress.stage_date, progress.updated_by) == (Stage.DONE, today(), lg_otaru)
     assert ProgressChange.objects.get(progress=progress).note == "広報おたる11月号に掲載"
 
     page.locator('main a[href^="{}"]'.format(reverse("cooperation:referral_create"))).click()
@@ -157,7 +157,7 @@ def test_officer_updates_own_stage_and_files_a_referral(lg_otaru, otaru, page_fo
         Referral.Topic.PENSION,
         "日本年金機構",
         lg_otaru,
-        services.today(),
+        today(),
     )
     # Two messages: filed, and "first referral: 2-3 moved to 実施".
     messages = page.locator(".messages .message-success")

@@ -125,7 +125,8 @@ def test_deactivation_is_recorded(hq, center_hakodate):
 def test_audit_record_takes_the_actor_and_address_from_the_request(center_sapporo):
     request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.7")
     request.user = center_sapporo
-    event = services.audit_record(action="export", target="municipalities.csv", request=request, detail={"rows": 3})
+    services.audit_record(action="export", target="municipalities.csv", request=request, detail={"rows": 3})
+    event = AuditEvent.objects.get(action="export")
     assert (event.actor, event.ip_address, event.detail) == (center_sapporo, "198.51.100.7", {"rows": 3})
 
 

@@ -4,13 +4,17 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cooperation import services
+from cooperation.activities.services import activity_create
+from cooperation.fiscal import today
 from cooperation.models import Activity, ImportBatch, Progress, ProgressChange, Referral, RequestItem
-from offices import scopes
+from cooperation.progress.services import StageChange, progress_update, progress_update_many
+from cooperation.referrals.services import referral_create
+from offices import policies, scopes
 from offices.models import Municipality, Office, Role, User
 from tests.conftest import make_user
 
@@ -40,11 +44,11 @@ def add_role(user, kind, read_only=False, **target) -> User:
 
 @pytest.fixture
 def day():
-    return services.today() - datetime.timedelta(days=5)
+    return today() - datetime.timedelta(days=5)
 
 
 def log_activity(office_code, municipality, day):
-    return services.activity_create(
+    return activity_create(
         by=None,
         municipalities=[municipality],
         office=Office.objects.get(code=office_code),
@@ -58,16 +62,14 @@ def log_activity(office_code, municipality, day):
 
 
 def file_referral(municipality, day):
-    return services.referral_create(
-        by=None, municipality=municipality, received_on=day, topic="pension", summary="年金の相談"
-    )
+    return referral_create(by=None, municipality=municipality, received_on=day, topic="pension", summary="年金の相談")
 
 
 def import_change(municipality, day, by=None):
     batch = ImportBatch.objects.create(file_name="survey.xlsx", sha256="0" * 64, created_by=by)
     progress = Progress.objects.get(municipality=municipality, item__code="1-2")
-    services.progress_update_many(
-        changes=[services.StageChange(progress=progress, stage="considering", effective_date=day)],
+    progress_update_many(
+        changes=[StageChange(progress=progress, stage="considering", effective_date=day)],
         by=None,
         import_batch=batch,
     )
@@ -240,14 +242,14 @@ def test_prefecture_officer_may_change_its_relay_item(pref_01, hokkaido_governme
 
 def test_prefecture_officer_moves_its_relay_stage_through_the_service(pref_01, hokkaido_government):
     progress = Progress.objects.get(municipality=hokkaido_government, item__code="0-1")
-    services.progress_update(progress=progress, stage="done", by=pref_01)
+    progress_update(progress=progress, stage="done", by=pref_01)
     assert Progress.objects.get(pk=progress.pk).stage == "done"
 
 
 def test_prefecture_officer_is_refused_a_change_to_otaru(pref_01, otaru):
     progress = Progress.objects.get(municipality=otaru, item__code="1-1")
-    with pytest.raises(services.PermissionDenied):
-        services.progress_update(progress=progress, stage="considering", by=pref_01)
+    with pytest.raises(PermissionDenied):
+        progress_update(progress=progress, stage="considering", by=pref_01)
 
 
 def test_local_government_officer_sees_only_its_own_progress(lg_otaru, otaru):
@@ -257,7 +259,7 @@ def test_local_government_officer_sees_only_its_own_progress(lg_otaru, otaru):
 
 def test_progress_history_follows_progress_scope(center_sapporo, center_hakodate, otaru):
     progress = Progress.objects.get(municipality=otaru, item__code="1-1")
-    services.progress_update(progress=progress, stage="considering", by=center_sapporo)
+    progress_update(progress=progress, stage="considering", by=center_sapporo)
     assert ProgressChange.objects.visible_to(center_sapporo).filter(progress=progress).exists()
     assert not ProgressChange.objects.visible_to(center_hakodate).filter(progress=progress).exists()
 
@@ -318,25 +320,23 @@ def test_otaru_referral_is_handled_by_sapporo_not_hakodate(center_sapporo, cente
     referral = file_referral(otaru, day)
     assert Referral.objects.visible_to(center_sapporo).filter(pk=referral.pk).exists()
     assert not Referral.objects.visible_to(center_hakodate).filter(pk=referral.pk).exists()
-    assert services.referral_may_handle(center_sapporo, referral)
+    assert policies.can(center_sapporo, policies.REFERRAL_HANDLE, referral.municipality_id)
 
 
 def test_viewer_may_see_but_not_handle_a_referral(viewer_sapporo, otaru, day):
     referral = file_referral(otaru, day)
     assert Referral.objects.visible_to(viewer_sapporo).filter(pk=referral.pk).exists()
-    assert not services.referral_may_handle(viewer_sapporo, referral)
+    assert not policies.can(viewer_sapporo, policies.REFERRAL_HANDLE, referral.municipality_id)
 
 
 def test_local_government_officer_files_but_does_not_handle_referrals(lg_otaru, otaru, day):
-    referral = services.referral_create(
-        by=lg_otaru, municipality=otaru, received_on=day, topic="tax", summary="国税の相談"
-    )
-    assert not services.referral_may_handle(lg_otaru, referral)
+    referral = referral_create(by=lg_otaru, municipality=otaru, received_on=day, topic="tax", summary="国税の相談")
+    assert not policies.can(lg_otaru, policies.REFERRAL_HANDLE, referral.municipality_id)
 
 
 def test_local_government_officer_may_not_file_for_another(lg_otaru, hakodate_city, day):
-    with pytest.raises(services.PermissionDenied):
-        services.referral_create(by=lg_otaru, municipality=hakodate_city, received_on=day, topic="tax", summary="x")
+    with pytest.raises(PermissionDenied):
+        referral_create(by=lg_otaru, municipality=hakodate_city, received_on=day, topic="tax", summary="x")
 
 
 # --- ImportBatch -----------------------------------------------------------------------------

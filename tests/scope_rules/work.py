@@ -8,7 +8,7 @@ Writes by those who see but may not change are 403; out of scope is 404.
 
 import datetime
 
-from cooperation import services
+from cooperation.fiscal import today
 from cooperation.models import Activity, Progress
 from tests.scope_rules import Rule, statuses
 
@@ -109,7 +109,7 @@ def _activity_post(world):
 def _with_follow_up(world):
     """The 札幌 activity with a follow-up that fell due yesterday."""
     activity = world.activity_sapporo
-    Activity.objects.filter(pk=activity.pk).update(follow_up_on=services.today() - datetime.timedelta(days=1))
+    Activity.objects.filter(pk=activity.pk).update(follow_up_on=today() - datetime.timedelta(days=1))
     return {"pk": activity.pk}
 
 

@@ -10,15 +10,17 @@ from functools import cached_property
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cooperation import services
+from cooperation.activities.services import activity_create
+from cooperation.fiscal import today
 from cooperation.models import Progress, RequestItem
+from cooperation.referrals.services import referral_create
 from offices.models import Municipality, Office, Prefecture
 
 
 class World:
     def __init__(self, users: dict):
         self.users = users
-        self.day = services.today() - datetime.timedelta(days=10)
+        self.day = today() - datetime.timedelta(days=10)
 
     @cached_property
     def otaru(self):
@@ -78,7 +80,7 @@ class World:
         return Progress.objects.get(municipality=municipality, item__code=code)
 
     def _activity(self, office, municipality, title):
-        return services.activity_create(
+        return activity_create(
             by=None,
             municipalities=[municipality],
             office=office,
@@ -108,7 +110,7 @@ class World:
         return self.activity_hakodate.attachments.get()
 
     def _referral(self, municipality):
-        return services.referral_create(
+        return referral_create(
             by=None,
             municipality=municipality,
             received_on=self.day,

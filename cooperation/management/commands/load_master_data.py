@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from cooperation.services import progress_backfill, request_items_load
+from cooperation.progress.items import progress_backfill, request_items_load
 from offices.services import FIXTURES_DIR, master_data_load
 
 

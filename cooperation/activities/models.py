@@ -1,0 +1,149 @@
+"""Activities of the centers (活動記録) and their attachments."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.progress.models import RequestItem
+from offices.models import Municipality, Office, User
+from offices.scopes import municipality_scope_q, office_scope_q
+
+
+class ActivityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Activities of a center the user works with, or touching a local government the user sees.
+
+        A whole-country scope (an empty Q) filters nothing: no EXISTS over every
+        activity's local governments, so the date index serves national counts.
+        """
+        office_q = office_scope_q(user, prefix="office__")
+        if not office_q:
+            return self.all()
+        touches_visible = Exists(
+            Activity.municipalities.through.objects.filter(activity=OuterRef("pk")).filter(
+                municipality_scope_q(user, prefix="municipality__")
+            )
+        )
+        return self.filter(office_q | Q(touches_visible))
+
+    def editable_by(self, user):
+        return self.filter(office_scope_q(user, write=True, prefix="office__"))
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files kept under ``PRIVATE_MEDIA_ROOT``, outside any URL.
+
+    The root is read when a file is used, not when the model is loaded, so a
+    changed setting (tests, a moved volume) takes effect. There is no URL:
+    attachments are served only by the download view, which checks scope.
+    """
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return str(Path(self.base_location).resolve())
+
+    def url(self, name):
+        raise ValueError("Attachments have no public URL; link to Attachment.get_absolute_url().")
+
+
+def attachment_storage():
+    return PrivateStorage()
+
+
+class Activity(models.Model):
+    """Activity (活動記録) logged by center staff: a briefing, a joint session, a meeting…"""
+
+    class Kind(models.TextChoices):
+        BRIEFING = "briefing", _("briefing")
+        PR_ARTICLE = "pr_article", _("PR article")
+        EXCHANGE_MEETING = "exchange_meeting", _("opinion-exchange meeting")
+        JOINT_SESSION = "joint_session", _("joint consultation session")
+        VENUE = "venue", _("venue provided")
+        DISASTER = "disaster", _("disaster-preparedness meeting or drill")
+        RECOMMENDATION = "recommendation", _("commissioner recommendation")
+        AWARD = "award", _("award")
+        OTHER = "other", _("other")
+
+    date = models.DateField(_("date"))
+    office = models.ForeignKey(Office, verbose_name=_("center"), on_delete=models.PROTECT, related_name="activities")
+    municipalities = models.ManyToManyField(
+        Municipality, verbose_name=_("local governments"), related_name="activities"
+    )
+    item = models.ForeignKey(
+        RequestItem, verbose_name=_("request item"), on_delete=models.PROTECT, related_name="activities"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    attendees = models.PositiveIntegerField(_("attendees"), null=True, blank=True)
+    consultations = models.PositiveIntegerField(_("consultations received"), null=True, blank=True)
+    commissioners_present = models.PositiveIntegerField(_("commissioners present"), null=True, blank=True)
+    people_recommended = models.PositiveIntegerField(_("people recommended"), null=True, blank=True)
+    commissioners_awarded = models.PositiveIntegerField(_("commissioners awarded"), null=True, blank=True)
+    follow_up_on = models.DateField(_("follow-up date"), null=True, blank=True)
+    follow_up_done = models.BooleanField(_("follow-up done"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["office", "date"], name="activity_office_date"),
+            models.Index(fields=["date"], name="activity_date"),
+            models.Index(fields=["follow_up_on"], name="activity_follow_up"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cooperation:activity_detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.date and self.follow_up_on and self.follow_up_on < self.date:
+            raise ValidationError({"follow_up_on": _("The follow-up date lies before the activity.")})
+
+
+class Attachment(models.Model):
+    """File attached to an activity (添付ファイル); served only through a scope-checked view."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/", storage=attachment_storage)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=128)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("cooperation:attachment_download", kwargs={"pk": self.pk})

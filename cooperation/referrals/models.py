@@ -1,0 +1,114 @@
+"""Referrals (回付) of consultations between local governments and centers."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from offices.models import Municipality, Office, User
+from offices.scopes import municipality_scope_q
+
+
+class ReferralQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(municipality_scope_q(user, prefix="municipality__"))
+
+    def open(self):
+        return self.exclude(status=Referral.Status.CLOSED)
+
+
+class Referral(models.Model):
+    """Referral (回付) of a consultation about a national matter from a local government to its center."""
+
+    class Topic(models.TextChoices):
+        PENSION = "pension", _("pensions and social insurance")
+        TAX = "tax", _("national taxes")
+        LABOUR = "labour", _("labour and employment")
+        ROADS = "roads", _("roads, rivers and national land")
+        REGISTRY = "registry", _("registration and legal affairs")
+        HEALTH = "health", _("health, medical care and welfare")
+        AGRICULTURE = "agriculture", _("agriculture, forestry and fisheries")
+        TRANSPORT = "transport", _("transport and communications")
+        POSTAL = "postal", _("postal services")
+        DISASTER = "disaster", _("disaster relief")
+        OTHER = "other", _("other")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        IN_PROGRESS = "in_progress", _("in progress")
+        CLOSED = "closed", _("closed")
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", _("resolved")
+        PASSED_TO_AGENCY = "passed_to_agency", _("passed on to the agency")
+        OUTSIDE_SCOPE = "outside_scope", _("outside administrative counseling")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("local government"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    office = models.ForeignKey(Office, verbose_name=_("center"), on_delete=models.PROTECT, related_name="referrals")
+    received_on = models.DateField(_("date received"))
+    topic = models.CharField(_("topic"), max_length=16, choices=Topic.choices)
+    agency = models.CharField(_("national agency concerned"), max_length=100, blank=True)
+    summary = models.TextField(_("summary"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("filed by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("work started at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-received_on", "-id"]
+        indexes = [
+            models.Index(fields=["office", "status"], name="referral_office_status"),
+            models.Index(fields=["municipality", "received_on"], name="referral_municipality_date"),
+            models.Index(fields=["received_on"], name="referral_received_on"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="referral_closed_has_outcome",
+                condition=(Q(status="closed") & ~Q(outcome="")) | (~Q(status="closed") & Q(outcome="")),
+            ),
+            models.CheckConstraint(
+                name="referral_closed_has_closed_at",
+                condition=Q(status="closed", closed_at__isnull=False) | (~Q(status="closed") & Q(closed_at=None)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.get_topic_display()} ({self.received_on})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cooperation:referral_detail", kwargs={"pk": self.pk})
+
+
+class ReferralEvent(models.Model):
+    """One state change of a referral (回付の経過), timestamped."""
+
+    referral = models.ForeignKey(Referral, verbose_name=_("referral"), on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("from"), max_length=16, choices=Referral.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=Referral.Status.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+    by = models.ForeignKey(
+        User, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("referral event")
+        verbose_name_plural = _("referral events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
