@@ -33,7 +33,9 @@ def _fast_and_private(settings, tmp_path):
 
 def _only_test_blocks(connection) -> bool:
     """Inside the test's own transaction and no block opened by the code under test."""
-    return connection.in_atomic_block and all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+    return connection.in_atomic_block and all(
+        getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
+    )
 
 
 def _run_pending_hooks(connection) -> None:

@@ -44,6 +44,7 @@ from cooperation.survey.formats import (
 )
 from cooperation.survey.reading import FileProblem, Row, read_rows
 from offices.models import Municipality, User
+from offices.policies import SURVEY_IMPORT, require
 from offices.services import audit_record
 from offices.validators import lg_check_digit, lg_code_complete, lg_code_is_valid
 
@@ -233,9 +234,12 @@ def _sha256(content: bytes) -> str:
 def survey_plan(*, content: bytes, file_name: str, by: User | None, lock: bool = False) -> Plan:
     """Read and validate a survey file; write nothing.
 
-    ``by`` None is the system: no scope restriction. With ``lock`` (inside a
-    transaction) the progress rows read stay locked until it ends.
+    ``by`` None is the system: no scope restriction; anyone else must be
+    allowed ``survey.import`` (``NotAllowed`` otherwise) and each row is
+    checked against ``progress.change``. With ``lock`` (inside a transaction)
+    the progress rows read stay locked until it ends.
     """
+    require(by, SURVEY_IMPORT)
     plan = Plan(file_name=file_name, sha256=_sha256(content))
     try:
         rows = read_rows(content, file_name)

@@ -31,14 +31,10 @@ def _applicable_progresses(municipality):
     )
 
 
-def _may_edit(user, municipality) -> bool:
-    return Municipality.objects.editable_by(user).filter(pk=municipality.pk).exists()
-
-
 def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None = None) -> dict:
     """Everything the page shows, in a fixed number of queries; ``bound`` replaces one item's blank form."""
     progresses = list(_applicable_progresses(municipality))
-    may_edit = _may_edit(user, municipality)
+    may_edit = policies.can(user, policies.PROGRESS_CHANGE, municipality)
     rows = []
     for progress in progresses:
         form = None
@@ -108,7 +104,10 @@ class ProgressUpdateView(ScopedMixin, TemplateResponseMixin, View):
         progress = _applicable_progresses(municipality).filter(item__code=kwargs["item"]).first()
         if progress is None:
             raise Http404(_("This item does not apply to this local government."))
-        require(_may_edit(request.user, municipality), _("You may not change the progress of this local government."))
+        require(
+            policies.can(request.user, policies.PROGRESS_CHANGE, municipality),
+            _("You may not change the progress of this local government."),
+        )
         progress.municipality = municipality
         form = ProgressUpdateForm(request.POST, progress=progress)
         if not form.is_valid():

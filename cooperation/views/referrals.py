@@ -27,7 +27,7 @@ class ReferralCreateView(ScopedMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.editable = Municipality.objects.editable_by(request.user).active()
+        self.editable = Municipality.objects.filter(policies.allowed_q(request.user, policies.REFERRAL_FILE)).active()
         self.municipality = None
         code = request.GET.get("municipality")
         if code:
