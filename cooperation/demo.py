@@ -15,8 +15,8 @@ What it writes, and how:
 - Each finished fiscal year gets a national survey import (ImportBatch), the
   evidence of some of that year's changes.
 - Everything is recorded by one inactive system user, ``demo-data``, that
-  cannot sign in. As the history is simulated, its recording times are set
-  afterwards to shortly after each effective date instead of "now".
+  cannot sign in. As the history is simulated, each change is recorded
+  (``StageChange.recorded_at``) shortly after its effective date instead of "now".
 
 Running it again first removes what it wrote before (everything recorded by
 ``demo-data``, and history resting on it as evidence) and puts the progress
@@ -52,7 +52,7 @@ from cooperation.models import (
 )
 from cooperation.progress.services import PROGRESS_STATE_FIELDS, StageChange, progress_update_many
 from cooperation.referrals.services import REFERRAL_TIMESTAMPS
-from offices.db import update_columns
+from offices.db import chunks, update_columns
 from offices.models import Municipality, User
 
 DEMO_USERNAME = "demo-data"
@@ -288,7 +288,7 @@ def _delete_created_by(model, user: User) -> int:
 def _restore(progress_ids: set[int]) -> None:
     """Put each progress back to its latest remaining change (or 未着手), with a new version."""
     latest = {}
-    for chunk in _chunks(sorted(progress_ids)):
+    for chunk in chunks(sorted(progress_ids)):
         for change in ProgressChange.objects.filter(progress_id__in=chunk).chronological():
             latest[change.progress_id] = change
         rows = list(Progress.objects.filter(pk__in=chunk))
@@ -320,11 +320,6 @@ def demo_data_generate(
         report.created = generator.run()
     report.seconds = time.monotonic() - started
     return report
-
-
-def _chunks(values: list, size: int = 900):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -712,10 +707,9 @@ class Generator:
         return len(planned), len(events)
 
     def _write_changes(self) -> int:
-        """Apply the paths through progress_update_many, step by step, then date their recording."""
+        """Apply the paths through progress_update_many, step by step, each recorded shortly after its date."""
         rounds = max(len(steps) for steps in self.paths.values()) if self.paths else 0
         written = 0
-        recorded = []
         last_recorded = {}
         for number in range(rounds):
             todo = [(key, steps[number]) for key, steps in self.paths.items() if number < len(steps)]
@@ -724,33 +718,27 @@ class Generator:
                 by_batch[step.batch.pk if step.batch else None].append((key, step))
             for batch_id, entries in sorted(by_batch.items(), key=lambda pair: pair[0] or 0):
                 batch = entries[0][1].batch if batch_id else None
-                for chunk in _chunks(entries, 5000):
-                    changes = [
-                        StageChange(
-                            progress=self.progresses[key],
-                            stage=step.stage,
-                            effective_date=step.day,
-                            note=step.note,
-                            activity=step.activity,
-                            referral=step.referral,
-                        )
-                        for key, step in chunk
-                    ]
-                    records = progress_update_many(changes=changes, by=None, import_batch=batch)
-                    for (key, step), record in zip(chunk, records, strict=True):
+                for chunk in chunks(entries, 5000):
+                    changes = []
+                    for key, step in chunk:
                         moment = batch.created_at if batch else self._moment(step.day, lag_days=2)
                         moment = max(moment, last_recorded.get(key, moment))
-                        record.recorded_at, record.recorded_by = moment, self.user
                         last_recorded[key] = moment
-                        recorded.append(record)
+                        changes.append(
+                            StageChange(
+                                progress=self.progresses[key],
+                                stage=step.stage,
+                                effective_date=step.day,
+                                note=step.note,
+                                activity=step.activity,
+                                referral=step.referral,
+                                recorded_at=moment,
+                            )
+                        )
+                    records = progress_update_many(
+                        changes=changes, by=None, import_batch=batch, recorded_by=self.user
+                    )
                     written += len(records)
-        update_columns(ProgressChange, ["recorded_at", "recorded_by"], recorded)
-        moved = []
-        for key, moment in last_recorded.items():
-            progress = self.progresses[key]
-            progress.updated_at, progress.updated_by = moment, self.user
-            moved.append(progress)
-        update_columns(Progress, ["updated_at", "updated_by"], moved)
         surveyed = Progress.objects.current().count()
         for batch in self.batches.values():
             batch.change_count = batch.progress_changes.count()

@@ -220,11 +220,17 @@ def _role_target(kind_target):
 
 
 @transaction.atomic
-def demo_accounts_create(*, password: str) -> list:
-    """Create (or reset) the demo accounts, all sharing ``password``; returns the users."""
+def demo_accounts_create(*, password: str, reset: bool = False) -> list:
+    """Create the demo accounts that do not exist yet, all sharing ``password``; returns the users created.
+
+    An existing account is left as people left it (its password, roles,
+    address), unless ``reset`` puts every demo account back as shipped.
+    """
     users = []
     for username, display_name, kind, target, read_only in DEMO_ACCOUNTS:
-        user, _created = User.objects.get_or_create(username=username)
+        user, created = User.objects.get_or_create(username=username)
+        if not created and not reset:
+            continue
         user.display_name = display_name
         user.is_active = True
         user.is_staff = kind == "headquarters" and not read_only
