@@ -1,7 +1,7 @@
 """Site URLs: the admin, accounts and the cooperation screens.
 
 Each area keeps its routes in its own block below; every route's scope rule
-is listed in tests/scope_rules.py (a route without one fails the build).
+is listed in tests/scope_rules/ (tests/test_scope_matrix.py fails the build for a route without one).
 """
 
 from django.contrib import admin
