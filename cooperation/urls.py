@@ -7,14 +7,14 @@ is listed in tests/scope_rules/ (tests/test_scope_matrix.py fails the build for 
 from django.contrib import admin
 from django.urls import include, path
 
-from cooperation.views import activities as activity_views
-from cooperation.views import dashboard as dashboard_views
-from cooperation.views import desk as desk_views
-from cooperation.views import lists as list_views
-from cooperation.views import municipality as municipality_views
-from cooperation.views import referrals as referral_views
-from cooperation.views import reports as report_views
-from cooperation.views import survey as survey_views
+from cooperation.activities import views as activity_views
+from cooperation.desk import views as desk_views
+from cooperation.lists import views as list_views
+from cooperation.progress import views as municipality_views
+from cooperation.referrals import views as referral_views
+from cooperation.reporting import dashboard as dashboard_views
+from cooperation.reporting import prefecture as report_views
+from cooperation.survey import views as survey_views
 
 cooperation_patterns = [
     # --- dashboard and prefecture reports ---

@@ -32,9 +32,6 @@ class ActivityQuerySet(models.QuerySet):
         )
         return self.filter(office_q | Q(touches_visible))
 
-    def editable_by(self, user):
-        return self.filter(office_scope_q(user, write=True, prefix="office__"))
-
 
 class PrivateStorage(FileSystemStorage):
     """Files kept under ``PRIVATE_MEDIA_ROOT``, outside any URL.

@@ -17,6 +17,7 @@ def history_exists() -> bool:
         apps.get_model("cooperation", name).objects.exists() for name in ("ProgressChange", "Activity", "Referral")
     )
 
+
 DEFAULT_DEMO_PASSWORD = "demo-pass-2026"
 
 

@@ -4,7 +4,6 @@ from http import HTTPStatus
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -12,9 +11,9 @@ from django.views.generic import DetailView, View
 from django.views.generic.base import TemplateResponseMixin
 
 from cooperation.forms import ProgressUpdateForm
+from cooperation.mixins import ScopedMixin, require
 from cooperation.models import Activity, Progress, ProgressChange, Referral
 from cooperation.progress.services import ProgressConflict, progress_update
-from cooperation.views.mixins import ScopedMixin, require
 from offices import policies
 from offices.models import Municipality, Office
 
@@ -23,9 +22,9 @@ RECENT_LIMIT = 30
 
 def _applicable_progresses(municipality):
     """Progress of every active item that applies to this local government, in the letter's order."""
-    applies = Q() if municipality.is_prefecture else Q(item__scope="all")
     return (
-        Progress.objects.filter(applies, municipality=municipality, item__is_active=True)
+        Progress.objects.applicable()
+        .filter(municipality=municipality, item__is_active=True)
         .select_related("item", "updated_by")
         .order_by("item__sort_order", "item__code")
     )

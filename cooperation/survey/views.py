@@ -33,10 +33,10 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 
 from cooperation import exports
+from cooperation.mixins import ScopedMixin, require
 from cooperation.models import ImportBatch, ProgressChange
-from cooperation.survey import HEADER, survey_apply, survey_plan, survey_rows, survey_xlsx
+from cooperation.survey import HEADER, csv_cells, survey_apply, survey_plan, survey_rows, survey_xlsx
 from cooperation.survey.forms import FORMATS, SurveyApplyForm, SurveyExportForm, SurveyUploadForm
-from cooperation.views.mixins import ScopedMixin, require
 from offices import policies
 from offices.models import Municipality, Office, Prefecture
 from offices.scopes import is_headquarters, municipality_scope_q
@@ -160,14 +160,7 @@ class SurveyExportView(LoginRequiredMixin, TemplateView):
             detail={"survey": unit, "key": key, "format": file_format, "rows": len(rows), **detail},
         )
         if file_format == "csv":
-            return exports.csv_response(
-                name,
-                HEADER,
-                [
-                    (code, lg, item, stage, day.isoformat() if day else "", note)
-                    for code, lg, item, stage, day, note in rows
-                ],
-            )
+            return exports.csv_response(name, HEADER, csv_cells(rows))
         response = HttpResponse(survey_xlsx(rows), content_type=exports.XLSX_TYPE)
         response["Content-Disposition"] = content_disposition_header(True, name)
         return response

@@ -8,9 +8,9 @@ from django.views.generic import DetailView, FormView
 
 from cooperation.fiscal import today
 from cooperation.forms import ReferralForm, ReferralTransitionForm
+from cooperation.mixins import ScopedMixin, require
 from cooperation.models import Referral
 from cooperation.referrals.services import REFERRAL_TRANSITIONS, referral_create, referral_transition
-from cooperation.views.mixins import ScopedMixin, require
 from offices import policies
 from offices.models import Municipality
 

@@ -14,8 +14,8 @@ from django.views.generic import DetailView, FormView
 from cooperation.activities.services import activity_create, activity_follow_up_done
 from cooperation.fiscal import today
 from cooperation.forms import ActivityForm
+from cooperation.mixins import ScopedMixin, require
 from cooperation.models import Activity, Attachment, ProgressChange
-from cooperation.views.mixins import ScopedMixin, require
 from offices import policies
 from offices.models import Municipality, Office
 
