@@ -98,9 +98,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers and one writer work at once; a busy writer waits
-    # instead of failing straight away with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"})
+    # SQLite is the embedded default for development, the tests and a small
+    # office on one machine; PostgreSQL is for the national site. WAL lets
+    # readers and one writer work at once; IMMEDIATE transactions take the
+    # write lock when they begin, so concurrent writers queue (up to
+    # ``timeout`` seconds) instead of failing with "database is locked" when
+    # a read transaction tries to become a write one (issue 11).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "offices.User"
