@@ -185,6 +185,19 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
+# --- Security hardening (issue 11) -------------------------------------------------------------------------------
+# Survey imports are bounded so that a hostile file is refused within a second
+# or two in bounded memory: rows counted while the file streams (the national
+# survey has 16,139 rows), the unpacked size of a workbook (the national
+# survey unpacks to about 5 MB), problems listed (the rest are counted).
+SURVEY_MAX_ROWS = int(os.environ.get("DJANGO_SURVEY_MAX_ROWS", "20000"))
+SURVEY_MAX_UNPACKED_BYTES = int(os.environ.get("DJANGO_SURVEY_MAX_UNPACKED_BYTES", str(40 * 1024 * 1024)))
+SURVEY_MAX_PROBLEMS = int(os.environ.get("DJANGO_SURVEY_MAX_PROBLEMS", "200"))
+# Previews waiting to be applied: at most this many per user, none older than
+# this many hours (``manage.py prune_survey_uploads``, run from cron, removes the rest).
+SURVEY_KEPT_UPLOADS_PER_USER = int(os.environ.get("DJANGO_SURVEY_KEPT_UPLOADS_PER_USER", "5"))
+SURVEY_KEPT_UPLOAD_HOURS = int(os.environ.get("DJANGO_SURVEY_KEPT_UPLOAD_HOURS", "24"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -8,7 +8,7 @@ request item. See :mod:`cooperation.survey.formats` for what each cell accepts,
 
 from cooperation.survey.exporting import csv_cells, survey_csv, survey_rows, survey_xlsx
 from cooperation.survey.formats import HEADER, SHEET_NAME, STAGE_LABELS
-from cooperation.survey.planning import Change, Outcome, Plan, Problem, survey_apply, survey_plan
+from cooperation.survey.planning import Change, Ignored, Outcome, Plan, Problem, survey_apply, survey_plan
 
 __all__ = [
     "HEADER",
@@ -16,6 +16,7 @@ __all__ = [
     "STAGE_LABELS",
     "Change",
     "csv_cells",
+    "Ignored",
     "Outcome",
     "Plan",
     "Problem",
