@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cooperation.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -197,6 +198,38 @@ SURVEY_MAX_PROBLEMS = int(os.environ.get("DJANGO_SURVEY_MAX_PROBLEMS", "200"))
 # this many hours (``manage.py prune_survey_uploads``, run from cron, removes the rest).
 SURVEY_KEPT_UPLOADS_PER_USER = int(os.environ.get("DJANGO_SURVEY_KEPT_UPLOADS_PER_USER", "5"))
 SURVEY_KEPT_UPLOAD_HOURS = int(os.environ.get("DJANGO_SURVEY_KEPT_UPLOAD_HOURS", "24"))
+# Response headers (cooperation.security.middleware), in development as in
+# production: everything from the site itself, no inline script or style.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ]
+)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
 
 LOGGING = {
     "version": 1,
