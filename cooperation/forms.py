@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation import services
 from cooperation.models import Activity, Referral, RequestItem, Stage
+from cooperation.security.dates import too_early, too_early_message
 from offices.models import Municipality, Office
 
 
@@ -28,8 +29,11 @@ class DateInput(forms.DateInput):
 
 
 def _not_in_future(day: datetime.date | None, message) -> datetime.date | None:
+    """The date, unless it lies in the future (``message``) or before the tracker's earliest date."""
     if day is not None and day > services.today():
         raise ValidationError(message)
+    if too_early(day):
+        raise ValidationError(too_early_message(day))
     return day
 
 

@@ -32,6 +32,7 @@ from cooperation.models import (
     RequestItem,
     Stage,
 )
+from cooperation.security.dates import too_early, too_early_message
 from offices.models import Municipality, User
 
 REFERRAL_ITEM_CODE = "2-3"
@@ -127,6 +128,8 @@ def _change_errors(
         errors.append(_("Item {item} has been retired.").format(item=progress.item.code))
     if effective_date > on:
         errors.append(_("The date {date} lies in the future.").format(date=format_date(effective_date)))
+    if too_early(effective_date):
+        errors.append(too_early_message(effective_date))
     if progress.stage_date and effective_date < progress.stage_date:
         errors.append(
             _("The date {date} is earlier than the date of the current stage ({current}).").format(

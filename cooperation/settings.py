@@ -6,6 +6,7 @@ DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS are set, and turns on the
 production security settings so that ``manage.py check --deploy`` is clean.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -114,7 +115,7 @@ AUTH_USER_MODEL = "offices.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -129,7 +130,7 @@ SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_AGE", str(8 * 60 * 60)))
 SESSION_REFRESH_SECONDS = 300
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Failed logins per account (and per client address) before a lock-out.
+# Failed logins per account (and per client address: see the issue 11 block) before a lock-out.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("DJANGO_LOGIN_LOCKOUT_MINUTES", "15"))
 
@@ -198,6 +199,17 @@ SURVEY_MAX_PROBLEMS = int(os.environ.get("DJANGO_SURVEY_MAX_PROBLEMS", "200"))
 # this many hours (``manage.py prune_survey_uploads``, run from cron, removes the rest).
 SURVEY_KEPT_UPLOADS_PER_USER = int(os.environ.get("DJANGO_SURVEY_KEPT_UPLOADS_PER_USER", "5"))
 SURVEY_KEPT_UPLOAD_HOURS = int(os.environ.get("DJANGO_SURVEY_KEPT_UPLOAD_HOURS", "24"))
+# Sign-in throttling (offices/throttle.py): besides LOGIN_FAILURE_LIMIT per
+# account, failed sign-ins per client address and password-reset requests per
+# client address, each within LOGIN_LOCKOUT_MINUTES. The client address is
+# REMOTE_ADDR, or the header named here as the reverse proxy sets it
+# ("X-Forwarded-For", "X-Real-IP"): set it only when every request comes
+# through that proxy.
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+PASSWORD_RESET_ADDRESS_LIMIT = int(os.environ.get("DJANGO_PASSWORD_RESET_ADDRESS_LIMIT", "5"))
+CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "").strip()
+# No date a user gives may lie before this (cooperation/security/dates.py).
+EARLIEST_DATE = datetime.date.fromisoformat(os.environ.get("DJANGO_EARLIEST_DATE", "2015-04-01"))
 # Response headers (cooperation.security.middleware), in development as in
 # production: everything from the site itself, no inline script or style.
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from cooperation import services
 from cooperation.fiscal import format_date
 from cooperation.models import ImportBatch, Progress, RequestItem, Stage
+from cooperation.security.dates import too_early, too_early_message
 from cooperation.survey.formats import (
     CODE,
     DATE,
@@ -390,6 +391,9 @@ class _Planner:
         else:
             if entry.date is not None and entry.date > self.today:
                 self.problem(row, DATE, _("The date {date} lies in the future.").format(date=format_date(entry.date)))
+                entry.date_ok = False
+            elif too_early(entry.date):
+                self.problem(row, DATE, too_early_message(entry.date))
                 entry.date_ok = False
         return entry
 

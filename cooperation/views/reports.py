@@ -16,6 +16,7 @@ from django.views.generic import DetailView
 
 from cooperation import exports, fiscal, reports, services
 from cooperation.models import RequestItem, Stage
+from cooperation.security.dates import too_early, too_early_message
 from cooperation.templatetags.cooperation_tags import stage_badge
 from cooperation.views.mixins import ScopedMixin
 from offices.models import Municipality, Office, Prefecture
@@ -52,6 +53,8 @@ class PrefectureReportForm(forms.Form):
         day = self.cleaned_data["as_of"]
         if day and day > self.today:
             raise forms.ValidationError(_("Choose a date no later than today."))
+        if too_early(day):
+            raise forms.ValidationError(too_early_message(day))
         return day
 
 
