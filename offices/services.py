@@ -293,9 +293,11 @@ def login_attempt_begin(*, username: str, request=None) -> SignInRefusal | None:
     Check and count are one locked step on the account's counter row (and the
     client address's), so concurrent guesses cannot slip past the limit: an
     account gets at most ``LOGIN_FAILURE_LIMIT`` password checks per
-    ``LOGIN_LOCKOUT_MINUTES``, a client address ``LOGIN_ADDRESS_FAILURE_LIMIT``
-    (whatever the accounts). Unknown user names are counted the same way, so
-    the answer never reveals whether an account exists.
+    ``LOGIN_LOCKOUT_MINUTES``; a client address is refused once it has
+    ``LOGIN_ADDRESS_FAILURE_LIMIT`` failures (whatever the accounts; its
+    attempts in flight do not count, many people share a proxy's address).
+    Unknown user names are counted the same way, so the answer never reveals
+    whether an account exists.
     """
     window = _lockout_window()
     account = throttle.reserve(SignInCounter.Kind.ACCOUNT, username, limit=settings.LOGIN_FAILURE_LIMIT, window=window)
@@ -306,7 +308,7 @@ def login_attempt_begin(*, username: str, request=None) -> SignInRefusal | None:
     address = client_ip(request)
     if address is None:
         return None
-    verdict = throttle.reserve(
+    verdict = throttle.check(
         SignInCounter.Kind.ADDRESS, address, limit=settings.LOGIN_ADDRESS_FAILURE_LIMIT, window=window
     )
     if verdict.newly_locked:
@@ -330,7 +332,7 @@ def login_attempt_failed(*, username: str, request=None) -> datetime.datetime | 
         _lock_recorded(username=username, request=request, failures=account.count)
     address = client_ip(request)
     if address is not None:
-        verdict = throttle.failed(
+        verdict = throttle.count_failure(
             SignInCounter.Kind.ADDRESS, address, limit=settings.LOGIN_ADDRESS_FAILURE_LIMIT, window=window
         )
         if verdict.newly_locked:
@@ -340,11 +342,8 @@ def login_attempt_failed(*, username: str, request=None) -> datetime.datetime | 
 
 @transaction.atomic
 def login_succeeded(*, username: str, request=None) -> None:
-    """A sign-in succeeded: the account's count starts again; the address's counted attempt is given back."""
+    """A sign-in succeeded: the account's count starts again (the address keeps its failures)."""
     throttle.clear(SignInCounter.Kind.ACCOUNT, username)
-    address = client_ip(request)
-    if address is not None:
-        throttle.give_back(SignInCounter.Kind.ADDRESS, address)
 
 
 def login_lock_clear(*, username: str) -> None:

@@ -4,9 +4,10 @@ A counter is one row per (kind, key), changed only under a row lock
 (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite runs every transaction
 IMMEDIATE, which serialises writers), so checking and counting are one step:
 however many guesses arrive at once, no more than the limit are let through
-to the password check. An attempt is counted *before* the password is
-checked (``reserve``) and given back if it succeeds, so attempts in flight
-count too.
+to the password check. An account's attempt is counted *before* the password
+is checked (``reserve``) and forgotten if it succeeds, so attempts in flight
+count too; a client address counts failures only (``check`` then
+``count_failure``), since many people may sign in at once from one proxy.
 """
 
 from __future__ import annotations
@@ -87,6 +88,39 @@ def reserve(kind: str, key: str, *, limit: int, window: datetime.timedelta) -> V
     counter.count += 1
     counter.save(update_fields=["count", "window_start", "locked_until"])
     return Verdict(count=counter.count)
+
+
+def check(kind: str, key: str, *, limit: int, window: datetime.timedelta) -> Verdict:
+    """Whether ``key`` may try, without counting the attempt (failures are counted by :func:`count_failure`).
+
+    For client addresses: many people behind one proxy sign in at once, so
+    attempts in flight must not count against the address, only failures.
+    """
+    now = timezone.now()
+    counter = _locked_row(kind, key, now)
+    if counter.locked_until is not None and counter.locked_until > now:
+        return Verdict(locked_until=counter.locked_until, count=counter.count)
+    _fresh(counter, now, window)
+    newly = counter.count >= limit
+    if newly:
+        counter.locked_until = now + window
+    counter.save(update_fields=["count", "window_start", "locked_until"])
+    return Verdict(locked_until=counter.locked_until, newly_locked=newly, count=counter.count)
+
+
+def count_failure(kind: str, key: str, *, limit: int, window: datetime.timedelta) -> Verdict:
+    """Count one failure of ``key``; lock it once ``limit`` failures are reached."""
+    now = timezone.now()
+    counter = _locked_row(kind, key, now)
+    if counter.locked_until is not None and counter.locked_until > now:
+        return Verdict(locked_until=counter.locked_until, count=counter.count)
+    _fresh(counter, now, window)
+    counter.count += 1
+    newly = counter.count >= limit
+    if newly:
+        counter.locked_until = now + window
+    counter.save(update_fields=["count", "window_start", "locked_until"])
+    return Verdict(locked_until=counter.locked_until, newly_locked=newly, count=counter.count)
 
 
 def failed(kind: str, key: str, *, limit: int, window: datetime.timedelta) -> Verdict:

@@ -20,7 +20,8 @@ ANCIENT = "0001-01-01"
 
 
 @pytest.mark.parametrize(
-    "route", ["cooperation:prefecture_report", "cooperation:prefecture_export_xlsx", "cooperation:prefecture_export_csv"]
+    "route",
+    ["cooperation:prefecture_report", "cooperation:prefecture_export_xlsx", "cooperation:prefecture_export_csv"],
 )
 def test_prefecture_report_and_downloads_as_of_the_year_one_do_not_fail(route, client_for, hq):
     client = client_for(hq)
@@ -32,7 +33,9 @@ def test_prefecture_report_and_downloads_as_of_the_year_one_do_not_fail(route, c
 def test_prefecture_report_says_why_an_ancient_date_is_refused(client_for, hq):
     with translation.override("en"):
         response = client_for(hq).get(
-            reverse("cooperation:prefecture_report", kwargs={"code": "01"}), {"as_of": ANCIENT}, HTTP_ACCEPT_LANGUAGE="en"
+            reverse("cooperation:prefecture_report", kwargs={"code": "01"}),
+            {"as_of": ANCIENT},
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     assert "too early" in " ".join(response.context["form"].errors["as_of"])
 
