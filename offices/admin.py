@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from offices.forms import AdminLoginForm
 from offices.models import AuditEvent, Municipality, Office, Prefecture, Region, Role, User
 from offices.policies import USER_MANAGE, can
-from offices.services import audit_record, email_change_announce, roles_describe
+from offices.services import audit_record, email_change_announce, login_lock_clear, roles_describe
 
 
 @admin.register(Region)
@@ -75,6 +75,8 @@ class UserAdmin(DjangoUserAdmin):
                 request=request,
                 detail={"user_id": user.pk, "via": "admin"},
             )
+            # A password set by an administrator ends a lock-out, as a completed reset does.
+            login_lock_clear(username=user.username)
         return response
 
     # Changes made here reach the same audit trail as the account pages.

@@ -99,6 +99,20 @@ def test_password_set_in_the_admin_is_audited(hq, center_hakodate, client_for):
     assert event.actor == hq and event.detail["via"] == "admin"
 
 
+def test_password_set_in_the_admin_lifts_a_lock(hq, center_hakodate, client_for, settings):
+    from django.test import Client
+
+    hq.is_staff = hq.is_superuser = True
+    hq.save()
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        Client().post(reverse("login"), {"username": "center-hakodate", "password": "wrong-password"})
+    assert services.login_locked_until(username="center-hakodate") is not None
+    url = reverse("admin:auth_user_password_change", args=[center_hakodate.pk])
+    new = "Hakodate-harbour-2026"
+    client_for(hq).post(url, {"password1": new, "password2": new, "usable_password": "true"})
+    assert services.login_locked_until(username="center-hakodate") is None
+
+
 def test_email_changed_in_the_admin_is_announced(hq, staff_sapporo, client_for, django_capture_on_commit_callbacks):
     hq.is_staff = hq.is_superuser = True
     hq.save()
