@@ -1,7 +1,7 @@
 """Admin: headquarters maintains the request items; everything else is shown, never edited, here.
 
 Stages, activities and referrals change through the screens, which call
-``cooperation.services`` and so leave the same history whatever the path.
+the domain services (``cooperation.progress.services``, …) and so leave the same history whatever the path.
 History (progress changes, referral events, imports) is read-only everywhere.
 """
 

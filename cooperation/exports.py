@@ -18,6 +18,10 @@ from django.http import HttpResponse
 from django.utils.functional import Promise
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may still read as the start of a formula: the full-width forms an IME types
+# (＝＋－＠) and the minus sign, behind any blanks, line breaks, byte-order marks or zero-width
+# characters that hide them.
+_FORMULA_START = re.compile(r"[\s\ufeff\u200b-\u200d\u2060\u180e]*[=+\-@\uff1d\uff0b\uff0d\uff20\u2212]")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Control characters a workbook cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE): left out of xlsx cells.
 ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
@@ -34,13 +38,20 @@ WORKBOOK_OPTIONS = {
 }
 
 
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could evaluate ``text``: it begins with = + - @ (ASCII or full-width),
+    a tab or a carriage return, possibly behind blanks, line feeds, a BOM or zero-width characters."""
+    return text.startswith(FORMULA_PREFIXES) or _FORMULA_START.match(text) is not None
+
+
 def neutralise(value):
-    """Make a cell safe from formula injection: text beginning with = + - @ gets a leading apostrophe.
+    """Make a cell safe from formula injection: text a spreadsheet could evaluate gets a leading apostrophe.
 
     Numbers and dates pass unchanged; only text that a spreadsheet would
-    evaluate is touched. Applied to every CSV and xlsx cell the product writes.
+    evaluate is touched (:func:`looks_like_formula`). Applied to every CSV and
+    xlsx cell the product writes.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
 

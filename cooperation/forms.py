@@ -1,7 +1,7 @@
 """Forms of the cooperation screens: stage update, activity log, referrals.
 
 Forms only validate input and narrow choices to the user's scope; every write
-goes through ``cooperation.services``.
+goes through the domain services (``cooperation.<domain>.services``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from cooperation.activities.services import attachment_validate
 from cooperation.fiscal import today
 from cooperation.models import Activity, Referral, RequestItem, Stage
+from cooperation.security.dates import too_early, too_early_message
 from offices.models import Municipality, Office
 
 
@@ -29,8 +30,11 @@ class DateInput(forms.DateInput):
 
 
 def _not_in_future(day: datetime.date | None, message) -> datetime.date | None:
+    """The date, unless it lies in the future (``message``) or before the tracker's earliest date."""
     if day is not None and day > today():
         raise ValidationError(message)
+    if too_early(day):
+        raise ValidationError(too_early_message(day))
     return day
 
 

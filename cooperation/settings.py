@@ -7,6 +7,7 @@ security settings, so that ``manage.py check --deploy`` is clean. Development
 mode runs on an SQLite file with a fixed insecure key.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cooperation.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -99,16 +101,22 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers and one writer work at once; a busy writer waits
-    # instead of failing straight away with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"})
+    # SQLite is the embedded default for development, the tests and a small
+    # office on one machine; PostgreSQL is for the national site. WAL lets
+    # readers and one writer work at once; IMMEDIATE transactions take the
+    # write lock when they begin, so concurrent writers queue (up to
+    # ``timeout`` seconds) instead of failing with "database is locked" when
+    # a read transaction tries to become a write one (issue 11).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "offices.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -123,7 +131,7 @@ SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_AGE", str(8 * 60 * 60)))
 SESSION_REFRESH_SECONDS = 300
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Failed logins per account (and per client address) before a lock-out.
+# Failed logins per account (and per client address: see the issue 11 block) before a lock-out.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("DJANGO_LOGIN_LOCKOUT_MINUTES", "15"))
 
@@ -185,6 +193,62 @@ if not DEBUG:
     ]
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# --- Security hardening (issue 11) -------------------------------------------------------------------------------
+# Survey imports are bounded so that a hostile file is refused within a second
+# or two in bounded memory: rows counted while the file streams (the national
+# survey has 16,139 rows), the unpacked size of a workbook (the national
+# survey unpacks to about 5 MB), problems listed (the rest are counted).
+SURVEY_MAX_ROWS = int(os.environ.get("DJANGO_SURVEY_MAX_ROWS", "20000"))
+SURVEY_MAX_UNPACKED_BYTES = int(os.environ.get("DJANGO_SURVEY_MAX_UNPACKED_BYTES", str(40 * 1024 * 1024)))
+SURVEY_MAX_PROBLEMS = int(os.environ.get("DJANGO_SURVEY_MAX_PROBLEMS", "200"))
+# Previews waiting to be applied: at most this many per user, none older than
+# this many hours (``manage.py prune_survey_uploads``, run from cron, removes the rest).
+SURVEY_KEPT_UPLOADS_PER_USER = int(os.environ.get("DJANGO_SURVEY_KEPT_UPLOADS_PER_USER", "5"))
+SURVEY_KEPT_UPLOAD_HOURS = int(os.environ.get("DJANGO_SURVEY_KEPT_UPLOAD_HOURS", "24"))
+# Sign-in throttling (offices/throttle.py): besides LOGIN_FAILURE_LIMIT per
+# account, failed sign-ins per client address and password-reset requests per
+# client address, each within LOGIN_LOCKOUT_MINUTES. The client address is
+# REMOTE_ADDR, or the header named here as the reverse proxy sets it
+# ("X-Forwarded-For", "X-Real-IP"): set it only when every request comes
+# through that proxy.
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+PASSWORD_RESET_ADDRESS_LIMIT = int(os.environ.get("DJANGO_PASSWORD_RESET_ADDRESS_LIMIT", "5"))
+CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "").strip()
+# No date a user gives may lie before this (cooperation/security/dates.py).
+EARLIEST_DATE = datetime.date.fromisoformat(os.environ.get("DJANGO_EARLIEST_DATE", "2015-04-01"))
+# Response headers (cooperation.security.middleware), in development as in
+# production: everything from the site itself, no inline script or style.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ]
+)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
 
 LOGGING = {
     "version": 1,

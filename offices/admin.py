@@ -1,10 +1,14 @@
+from http import HTTPStatus
+
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from offices.forms import AdminLoginForm
 from offices.models import AuditEvent, Municipality, Office, Prefecture, Region, Role, User
-from offices.services import audit_record, roles_describe
+from offices.policies import USER_MANAGE, can
+from offices.services import audit_record, email_change_announce, login_lock_clear, roles_describe
 
 
 @admin.register(Region)
@@ -51,9 +55,36 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "display_name", "email"]
     fieldsets = DjangoUserAdmin.fieldsets + ((_("Display"), {"fields": ["display_name"]}),)
 
+    # Only headquarters manages staff and superuser accounts, here as on the account pages (user.manage).
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.pk is None or can(request.user, USER_MANAGE, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.pk is None or can(request.user, USER_MANAGE, obj))
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's set-password page, audited like the site's own password changes."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == HTTPStatus.FOUND:
+            user = User.objects.get(pk=unquote(id))
+            audit_record(
+                action=AuditEvent.Action.PASSWORD_CHANGED,
+                target=user.username,
+                request=request,
+                detail={"user_id": user.pk, "via": "admin"},
+            )
+            # A password set by an administrator ends a lock-out, as a completed reset does.
+            login_lock_clear(username=user.username)
+        return response
+
     # Changes made here reach the same audit trail as the account pages.
     def save_model(self, request, obj, form, change):
+        old_email = User.objects.filter(pk=obj.pk).values_list("email", flat=True).first() if change else ""
         super().save_model(request, obj, form, change)
+        if change and old_email and old_email != obj.email:
+            email_change_announce(user=obj, old=old_email, by=request.user)
         if not change:
             audit_record(
                 action=AuditEvent.Action.USER_CREATED,

@@ -11,12 +11,17 @@ from django.dispatch import receiver
 
 from offices.middleware import mark_refreshed
 from offices.models import AuditEvent
-from offices.services import audit_record, login_failure_record
+from offices.services import audit_record, login_failure_record, login_succeeded
 
 
 @receiver(user_logged_in, dispatch_uid="offices_audit_login")
 def audit_login(sender, request, user, **kwargs):
     audit_record(action=AuditEvent.Action.LOGIN, actor=user, request=request)
+
+
+@receiver(user_logged_in, dispatch_uid="offices_lockout_cleared_at_login")
+def lockout_cleared_at_login(sender, request, user, **kwargs):
+    login_succeeded(username=user.get_username(), request=request)
 
 
 @receiver(user_logged_in, dispatch_uid="offices_session_refreshed_at_login")

@@ -21,11 +21,13 @@ the task queue by the subscriber, never done inline.
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -104,11 +106,34 @@ def unsubscribe(function) -> None:
             functions.remove(function)
 
 
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
-    """The client address of ``request`` as the site sees it (``REMOTE_ADDR``, set from the trusted proxy)."""
+    """The client address of ``request``: what the audit trail records and sign-in throttling counts.
+
+    Behind the documented reverse proxy, ``CLIENT_IP_HEADER`` names the header
+    the proxy sets (``X-Forwarded-For`` or ``X-Real-IP``); of a list, the last
+    address is taken, the one the trusted proxy itself appended (those before it
+    are whatever the client claimed). Without the setting, or when the header is
+    missing or not an address, ``REMOTE_ADDR``. Never trust the header when the
+    site can be reached without the proxy.
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    header = getattr(settings, "CLIENT_IP_HEADER", "")
+    if header:
+        key = "HTTP_" + header.upper().replace("-", "_")
+        values = [part for part in request.META.get(key, "").split(",") if part.strip()]
+        if values:
+            address = _valid_ip(values[-1])
+            if address is not None:
+                return address
+    return _valid_ip(request.META.get("REMOTE_ADDR"))
 
 
 def publish(

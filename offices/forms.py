@@ -11,37 +11,49 @@ from django.utils.translation import gettext_lazy as _
 
 from offices import events, scopes
 from offices.models import Municipality, Office, Prefecture, Region, Role, User
-from offices.services import login_failure_record, login_locked_until
+from offices.services import login_attempt_begin, login_attempt_failed, login_failure_record
 from offices.validators import lg_code_complete, validate_lg_code
 
 
 class LockoutMixin:
-    """Refuse to check the password of a locked account, and say so plainly.
+    """Count every attempt before its password is checked, refuse locked accounts and addresses, say so plainly.
 
-    Failed attempts are counted by offices.auth (Django's user_login_failed
-    signal) through offices.services.login_failure_record.
+    ``login_attempt_begin`` counts the attempt and its client address in one
+    locked step (offices/throttle.py); a wrong password then may lock
+    (``login_attempt_failed``), a right one starts the count again
+    (offices.auth, on Django's user_logged_in signal). The audit trail
+    records failures through Django's user_login_failed signal.
     """
 
     locked_message = _(
         "This account is locked after too many failed sign-ins. Try again in {minutes} minutes, "
         "or ask your account manager to reset your password."
     )
+    address_locked_message = _(
+        "Too many failed sign-ins came from your network address. Try again in {minutes} minutes."
+    )
+
+    def _minutes(self, until) -> int:
+        return max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
 
     def _locked_error(self, until) -> ValidationError:
-        minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
-        return ValidationError(self.locked_message.format(minutes=minutes), code="locked")
+        return ValidationError(self.locked_message.format(minutes=self._minutes(until)), code="locked")
 
     def clean(self):
         username = self.cleaned_data.get("username")
-        if username:
-            until = login_locked_until(username=username)
-            if until is not None:
+        if username and self.cleaned_data.get("password"):
+            refusal = login_attempt_begin(username=username, request=self.request)
+            if refusal is not None:
                 login_failure_record(username=username, request=self.request)
-                raise self._locked_error(until)
+                if refusal.address:
+                    raise ValidationError(
+                        self.address_locked_message.format(minutes=self._minutes(refusal.until)), code="address_locked"
+                    )
+                raise self._locked_error(refusal.until)
         try:
             return super().clean()
         except ValidationError:
-            until = login_locked_until(username=username) if username else None
+            until = login_attempt_failed(username=username, request=self.request) if username else None
             if until is not None:
                 raise self._locked_error(until) from None
             raise

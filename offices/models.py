@@ -356,3 +356,6 @@ class AuditEvent(models.Model):
     def detail_text(self) -> str:
         """The detail as compact JSON with Japanese left readable."""
         return json.dumps(self.detail, ensure_ascii=False, sort_keys=True) if self.detail else ""
+
+
+from offices.throttle import SignInCounter  # noqa: E402,F401

@@ -27,7 +27,8 @@ referral.handle     local government of the      ministry staff whose write scop
                     referral
 survey.import       — (rows: progress.change)    headquarters, bureau and center staff
 user.manage         a user, or None for "any"    headquarters and bureaus (a bureau only
-                                                 users wholly inside its region)
+                                                 users wholly inside its region, never
+                                                 staff or superuser accounts)
 audit.view          —                            headquarters and bureaus
 audit.view_all      —                            headquarters
 ==================  ===========================  ==========================================
@@ -261,11 +262,23 @@ SURVEY_IMPORT = register(
 
 
 def _may_manage(user, target) -> bool:
+    """Headquarters and bureaus manage the accounts within their reach; staff and superuser accounts
+    (those that open the Django admin) only headquarters (issue 11: a bureau could otherwise change such an
+    account's e-mail address, take the password-reset mail and open /admin/ with full rights)."""
     if not scopes.can_manage_users(user):
         return False
     if target is None:
         return True
-    return _model("User").objects.filter(scopes.manageable_users_q(user), pk=_pk(target)).exists()
+    found = (
+        _model("User")
+        .objects.filter(scopes.manageable_users_q(user), pk=_pk(target))
+        .values_list("is_staff", "is_superuser")
+        .first()
+    )
+    if found is None:
+        return False
+    privileged = any(found)
+    return not privileged or scopes.is_headquarters(user, write=True)
 
 
 USER_MANAGE = register("user.manage", _("manage user accounts"), _may_manage)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from offices import audit, events
-from offices.models import AuditEvent, Municipality, Office, Prefecture, Region, Role, User
+from offices import audit, events, throttle
+from offices.events import client_ip
+from offices.models import AuditEvent, Municipality, Office, Prefecture, Region, Role, SignInCounter, User
 from offices.policies import USER_MANAGE, require
 from offices.validators import validate_lg_code
 
@@ -260,38 +260,122 @@ def _audit_now(*, action: str, username: str, request=None, detail=None) -> Audi
     return audit.write(action=action, username=username, ip_address=events.client_ip(request), detail=detail)
 
 
-# --- sign-in lock-out ---------------------------------------------------------------------------
+# --- sign-in lock-out and throttling (issue 11) -----------------------------------------------
 
 
 def _lockout_window() -> datetime.timedelta:
     return datetime.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
 
 
-def login_locked_until(*, username: str) -> datetime.datetime | None:
-    """When the lock-out of ``username`` ends, or None if it may sign in.
+@dataclass(frozen=True)
+class SignInRefusal:
+    """Why a sign-in is refused before its password is checked: the account, or the client address, is locked."""
 
-    Counted from AuditEvent rows, so every process of the site agrees.
-    """
-    last_lock = AuditEvent.objects.filter(username=username, action=AuditEvent.Action.LOCKED_OUT).aggregate(
-        at=Max("at")
-    )["at"]
-    if last_lock is None:
-        return None
-    until = last_lock + _lockout_window()
-    return until if until > timezone.now() else None
+    until: datetime.datetime
+    address: bool = False
+
+
+def login_locked_until(*, username: str) -> datetime.datetime | None:
+    """When the lock-out of ``username`` ends, or None if it may sign in (read from the shared counter rows)."""
+    return throttle.locked_until(SignInCounter.Kind.ACCOUNT, username)
+
+
+def _lock_recorded(*, username: str, request, failures: int, address: str | None = None) -> None:
+    detail = {"failures": failures, "minutes": settings.LOGIN_LOCKOUT_MINUTES}
+    if address is not None:
+        detail["address"] = address
+    audit_record(action=AuditEvent.Action.LOCKED_OUT, actor=None, username=username, request=request, detail=detail)
 
 
 @transaction.atomic
-def login_failure_record(*, username: str, request=None) -> bool:
-    """Record a failed sign-in for ``username`` and lock the account once the limit is reached.
+def login_attempt_begin(*, username: str, request=None) -> SignInRefusal | None:
+    """Count a sign-in attempt before its password is checked; a refusal means: do not check it.
 
-    An account is locked after ``LOGIN_FAILURE_LIMIT`` failures within
-    ``LOGIN_LOCKOUT_MINUTES``, counted since its last successful sign-in and
-    since the end of its last lock-out; the lock lasts ``LOGIN_LOCKOUT_MINUTES``.
+    Check and count are one locked step on the account's counter row (and the
+    client address's), so concurrent guesses cannot slip past the limit: an
+    account gets at most ``LOGIN_FAILURE_LIMIT`` password checks per
+    ``LOGIN_LOCKOUT_MINUTES``; a client address is refused once it has
+    ``LOGIN_ADDRESS_FAILURE_LIMIT`` failures (whatever the accounts; its
+    attempts in flight do not count, many people share a proxy's address).
     Unknown user names are counted the same way, so the answer never reveals
-    whether an account exists. Returns whether the account is now locked.
+    whether an account exists.
     """
-    now = timezone.now()
+    window = _lockout_window()
+    account = throttle.reserve(SignInCounter.Kind.ACCOUNT, username, limit=settings.LOGIN_FAILURE_LIMIT, window=window)
+    if account.newly_locked:
+        _lock_recorded(username=username, request=request, failures=account.count)
+    if not account.allowed:
+        return SignInRefusal(until=account.locked_until)
+    address = client_ip(request)
+    if address is None:
+        return None
+    verdict = throttle.check(
+        SignInCounter.Kind.ADDRESS, address, limit=settings.LOGIN_ADDRESS_FAILURE_LIMIT, window=window
+    )
+    if verdict.newly_locked:
+        _lock_recorded(username=username, request=request, failures=verdict.count, address=address)
+    if not verdict.allowed:
+        # The account's reserved attempt was never tried.
+        throttle.give_back(SignInCounter.Kind.ACCOUNT, username)
+        return SignInRefusal(until=verdict.locked_until, address=True)
+    return None
+
+
+@transaction.atomic
+def login_attempt_failed(*, username: str, request=None) -> datetime.datetime | None:
+    """The password of a counted attempt was wrong: lock the account (or address) if that was its last try.
+
+    Returns when the account's lock ends, if it is locked now.
+    """
+    window = _lockout_window()
+    account = throttle.failed(SignInCounter.Kind.ACCOUNT, username, limit=settings.LOGIN_FAILURE_LIMIT, window=window)
+    if account.newly_locked:
+        _lock_recorded(username=username, request=request, failures=account.count)
+    address = client_ip(request)
+    if address is not None:
+        verdict = throttle.count_failure(
+            SignInCounter.Kind.ADDRESS, address, limit=settings.LOGIN_ADDRESS_FAILURE_LIMIT, window=window
+        )
+        if verdict.newly_locked:
+            _lock_recorded(username=username, request=request, failures=verdict.count, address=address)
+    return account.locked_until
+
+
+@transaction.atomic
+def login_succeeded(*, username: str, request=None) -> None:
+    """A sign-in succeeded: the account's count starts again (the address keeps its failures)."""
+    throttle.clear(SignInCounter.Kind.ACCOUNT, username)
+
+
+def login_lock_clear(*, username: str) -> None:
+    """A completed password reset proves the owner: lift the account's lock."""
+    throttle.clear(SignInCounter.Kind.ACCOUNT, username)
+
+
+@transaction.atomic
+def password_reset_request_allowed(*, request) -> datetime.datetime | None:
+    """Count a password-reset request from the client address; returns until when it is refused, or None.
+
+    At most ``PASSWORD_RESET_ADDRESS_LIMIT`` requests per address in
+    ``LOGIN_LOCKOUT_MINUTES``, so the form cannot be used to flood mailboxes.
+    """
+    address = client_ip(request)
+    if address is None:
+        return None
+    verdict = throttle.reserve(
+        SignInCounter.Kind.RESET, address, limit=settings.PASSWORD_RESET_ADDRESS_LIMIT, window=_lockout_window()
+    )
+    return verdict.locked_until
+
+
+def login_failure_record(*, username: str, request=None) -> bool:
+    """Record a failed sign-in for ``username`` in the audit trail; returns whether the account is locked.
+
+    The counting is done by :func:`login_attempt_begin` and
+    :func:`login_attempt_failed`, which the sign-in forms call around the
+    password check; this only writes the trail (Django's user_login_failed
+    signal, and attempts refused while locked).
+    """
     locked = login_locked_until(username=username) is not None
     _audit_now(
         action=AuditEvent.Action.LOGIN_FAILED,
@@ -299,32 +383,30 @@ def login_failure_record(*, username: str, request=None) -> bool:
         request=request,
         detail={"locked": True} if locked else {},
     )
-    if locked:
-        return True
-    resets = AuditEvent.objects.filter(
-        username=username, action__in=[AuditEvent.Action.LOGIN, AuditEvent.Action.LOCKED_OUT]
-    ).aggregate(
-        login=Max("at", filter=Q(action=AuditEvent.Action.LOGIN)),
-        lock=Max("at", filter=Q(action=AuditEvent.Action.LOCKED_OUT)),
-    )
-    since = now - _lockout_window()
-    if resets["login"] is not None:
-        since = max(since, resets["login"])
-    if resets["lock"] is not None:
-        since = max(since, resets["lock"] + _lockout_window())
-    failures = AuditEvent.objects.filter(username=username, action=AuditEvent.Action.LOGIN_FAILED, at__gt=since).count()
-    if failures < settings.LOGIN_FAILURE_LIMIT:
-        return False
-    _audit_now(
-        action=AuditEvent.Action.LOCKED_OUT,
-        username=username,
-        request=request,
-        detail={"failures": failures, "minutes": settings.LOGIN_LOCKOUT_MINUTES},
-    )
-    return True
+    return locked
 
 
 # --- account management ----------------------------------------------------------------------
+
+
+def email_change_announce(*, user: User, old: str, by: User | None) -> None:
+    """Tell the previous address of ``user`` that the account's e-mail address changed (sent after commit).
+
+    The new address is not shown in full: whoever reads the old mailbox learns
+    that the change happened and whom to ask, not where the resets now go.
+    """
+    if not old or old == user.email:
+        return
+    new = user.email
+    hidden = (new[:2] + "…@" + new.split("@", 1)[1]) if "@" in new else _("(none)")
+    subject = _("The e-mail address of your account {username} was changed").format(username=user.username)
+    body = _(
+        "The e-mail address of the account {username} on the cooperation tracker was changed to {new} by {by}.\n\n"
+        "If you did not expect this, contact your account manager or headquarters at once: password-reset "
+        "mail now goes to the new address."
+    ).format(username=user.username, new=hidden, by=getattr(by, "username", None) or _("an administrator"))
+    transaction.on_commit(lambda: send_mail(subject, body, None, [old], fail_silently=True))
+
 
 USER_FIELDS = ("display_name", "email")
 
@@ -393,7 +475,10 @@ def user_update(
     """Change an account's details and roles; audited as user_updated and role_changed with before/after.
 
     Nobody changes their own roles (ask another manager), so no one can lift
-    their own rights. Scope is checked before and after the change.
+    their own rights. Scope is checked before and after the change; only
+    headquarters manages staff and superuser accounts (``user.manage``). A
+    changed e-mail address is announced to the old one, so a hijacked
+    account's owner hears of it.
     """
     require(by, USER_MANAGE, user)
     if not roles:
@@ -409,6 +494,8 @@ def user_update(
             setattr(user, name, new)
         user.full_clean(exclude=["password"])
         user.save(update_fields=list(changed))
+        if "email" in changed:
+            email_change_announce(user=user, old=changed["email"][0], by=by)
         audit_record(
             action=AuditEvent.Action.USER_UPDATED,
             actor=by,

@@ -1,5 +1,8 @@
 """Sign-in and password pages, and the account pages of headquarters and the bureaus."""
 
+import math
+from http import HTTPStatus
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -8,6 +11,7 @@ from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 
@@ -22,6 +26,7 @@ from offices.forms import (
     role_initial,
 )
 from offices.models import AuditEvent, Role, User
+from offices.policies import USER_MANAGE, require
 
 # --- sign-in and passwords -----------------------------------------------------------------------
 
@@ -41,9 +46,24 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, throttled per client address (PASSWORD_RESET_ADDRESS_LIMIT): 429 beyond it."""
+
     template_name = "registration/password_reset_form.html"
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        until = services.password_reset_request_allowed(request=self.request)
+        if until is not None:
+            minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+            form.add_error(
+                None,
+                _(
+                    "Too many password-reset requests came from your network address. Try again in {minutes} minutes."
+                ).format(minutes=minutes),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=HTTPStatus.TOO_MANY_REQUESTS)
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -57,6 +77,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             request=self.request,
             detail={"via": "reset"},
         )
+        # Whoever completed the reset holds the mailbox: the account's lock-out ends.
+        services.login_lock_clear(username=form.user.get_username())
         return response
 
 
@@ -149,6 +171,7 @@ class UserUpdateView(UserFormMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and policies.can(request.user, policies.USER_MANAGE):
             self.object = get_object_or_404(self.managed_users(), pk=kwargs["pk"])
+            require(request.user, USER_MANAGE, self.object)
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
@@ -180,6 +203,7 @@ class UserDeactivateView(AccountManagerMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and policies.can(request.user, policies.USER_MANAGE):
             self.object = get_object_or_404(self.managed_users(), pk=kwargs["pk"])
+            require(request.user, USER_MANAGE, self.object)
             if self.object.pk == request.user.pk:
                 raise PermissionDenied(_("You cannot deactivate your own account."))
         return super().dispatch(request, *args, **kwargs)

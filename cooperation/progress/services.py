@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from cooperation.events import PROGRESS_CHANGED
 from cooperation.fiscal import format_date, today
 from cooperation.models import Activity, ImportBatch, Progress, ProgressChange, Referral, RequestItem, Stage
+from cooperation.security.dates import too_early, too_early_message
 from offices import events
 from offices.db import chunks, update_columns
 from offices.models import Municipality, User
@@ -86,6 +87,8 @@ def _change_errors(
         errors.append(_("Item {item} has been retired.").format(item=progress.item.code))
     if effective_date > on:
         errors.append(_("The date {date} lies in the future.").format(date=format_date(effective_date)))
+    if too_early(effective_date):
+        errors.append(too_early_message(effective_date))
     if progress.stage_date and effective_date < progress.stage_date:
         errors.append(
             _("The date {date} is earlier than the date of the current stage ({current}).").format(

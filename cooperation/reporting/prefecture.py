@@ -18,6 +18,7 @@ from cooperation import exports, fiscal
 from cooperation.mixins import ScopedMixin
 from cooperation.models import RequestItem, Stage
 from cooperation.reporting import rollups as reports
+from cooperation.security.dates import too_early, too_early_message
 from cooperation.templatetags.cooperation_tags import stage_badge
 from offices.models import Municipality, Office, Prefecture
 from offices.services import audit_record
@@ -53,6 +54,8 @@ class PrefectureReportForm(forms.Form):
         day = self.cleaned_data["as_of"]
         if day and day > self.today:
             raise forms.ValidationError(_("Choose a date no later than today."))
+        if too_early(day):
+            raise forms.ValidationError(too_early_message(day))
         return day
 
 

@@ -19,6 +19,7 @@ _EXPORTS = {
     "survey_rows": "exporting",
     "survey_xlsx": "exporting",
     "Change": "planning",
+    "Ignored": "planning",
     "Outcome": "planning",
     "Plan": "planning",
     "Problem": "planning",

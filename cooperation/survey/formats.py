@@ -14,7 +14,7 @@ import unicodedata
 
 from django.utils.translation import gettext as _
 
-from cooperation.exports import FORMULA_PREFIXES
+from cooperation.exports import looks_like_formula
 from cooperation.fiscal import ERAS, format_date
 from cooperation.models import Stage
 
@@ -175,8 +175,8 @@ def parse_note(value) -> str:
     if value is None:
         return ""
     text = str(value).strip()
-    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
-        return text[1:]
+    if text.startswith("'") and looks_like_formula(text[1:]):
+        return text[1:].strip()
     return text
 
 

@@ -4,7 +4,7 @@ The whole file is validated in memory against data loaded in a fixed number
 of queries (local governments, items, the user's write scope, the progress
 rows of the file's local governments), whatever its length. Applying re-reads
 the file inside one transaction with those progress rows locked, plans again
-and writes through :func:`cooperation.services.progress_update_many`: every
+and writes through :func:`cooperation.progress.services.progress_update_many`: every
 row or none.
 """
 
@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from cooperation.fiscal import format_date, today
 from cooperation.models import ImportBatch, Progress, RequestItem, Stage
 from cooperation.progress.models import scope_applies
 from cooperation.progress.services import StageChange, progress_update_many
+from cooperation.security.dates import too_early, too_early_message
 from cooperation.survey.formats import (
     CODE,
     DATE,
@@ -75,20 +77,59 @@ class Change:
     note: str
 
 
+@dataclass(frozen=True)
+class Ignored:
+    """A row whose stage is unchanged but whose date or note differs: nothing is recorded, for ``reason``."""
+
+    row: int
+    lg_code: str
+    name: str
+    item_code: str
+    reason: str
+
+
 @dataclass
 class Plan:
-    """What importing a file would do; it may be applied only if it has no problem."""
+    """What importing a file would do; it may be applied only if it has no problem.
+
+    At most ``SURVEY_MAX_PROBLEMS`` problems (and as many ignored rows) are
+    listed; ``problem_count`` and ``ignored_count`` count them all.
+    ``skipped_count`` counts rows outside the user's scope that change nothing
+    (a prefecture's consolidated file imported by one of its centers).
+    """
 
     file_name: str
     sha256: str
     row_count: int = 0
     unchanged_count: int = 0
+    skipped_count: int = 0
+    problem_count: int = 0
+    ignored_count: int = 0
     changes: list[Change] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.problem_count
+
+    @property
+    def unlisted_problems(self) -> int:
+        return max(0, self.problem_count - len(self.problems))
+
+    @property
+    def unlisted_ignored(self) -> int:
+        return max(0, self.ignored_count - len(self.ignored))
+
+    def add_problem(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < settings.SURVEY_MAX_PROBLEMS:
+            self.problems.append(problem)
+
+    def add_ignored(self, ignored: Ignored) -> None:
+        self.ignored_count += 1
+        if len(self.ignored) < settings.SURVEY_MAX_PROBLEMS:
+            self.ignored.append(ignored)
 
     @property
     def fingerprint(self) -> str:
@@ -139,6 +180,7 @@ class Current(NamedTuple):
     stage: str
     stage_date: datetime.date | None
     version: int
+    note: str
 
 
 class Directory:
@@ -245,7 +287,7 @@ def survey_plan(*, content: bytes, file_name: str, by: User | None, lock: bool =
     try:
         rows = read_rows(content, file_name)
     except FileProblem as problem:
-        plan.problems.append(Problem(row=None, column=problem.column, message=problem.message))
+        plan.add_problem(Problem(row=None, column=problem.column, message=problem.message))
         return plan
     plan.row_count = len(rows)
     _Planner(plan, by=by, lock=lock).run(rows)
@@ -275,7 +317,7 @@ class _Planner:
         self.today = today()
 
     def problem(self, row: Row, column: str, message: str) -> None:
-        self.plan.problems.append(Problem(row=row.number, column=column, message=message))
+        self.plan.add_problem(Problem(row=row.number, column=column, message=message))
 
     def run(self, rows: list[Row]) -> None:
         prefixes = Counter(digits[:2] for digits in (code_digits(row.cells[CODE]) for row in rows) if len(digits) == 6)
@@ -288,9 +330,14 @@ class _Planner:
         for entry in parsed:
             government, item, row = entry.government, entry.item, entry.row
             if government is not None and government.pk not in editable:
-                self.problem(
-                    row, CODE, _("You may not change {label}: it is outside your scope.").format(label=government.label)
-                )
+                if self.unchanged_outside_scope(entry, current):
+                    self.plan.skipped_count += 1
+                else:
+                    self.problem(
+                        row,
+                        CODE,
+                        _("You may not change {label}: it is outside your scope.").format(label=government.label),
+                    )
                 continue
             if government is None or item is None:
                 continue
@@ -317,6 +364,14 @@ class _Planner:
             elif entry.stage is not None and entry.date_ok:
                 self.plan_row(entry, progress)
 
+    @staticmethod
+    def unchanged_outside_scope(entry: _Parsed, current: dict) -> bool:
+        """A row of a local government outside the user's scope that would change nothing: skipped, not refused."""
+        if entry.item is None or entry.stage is None:
+            return False
+        progress = current.get((entry.government.pk, entry.item.pk))
+        return progress is not None and progress.stage == entry.stage
+
     def parse(self, row: Row, file_prefecture: str | None) -> _Parsed:
         cells = row.cells
         entry = _Parsed(row=row, note=parse_note(cells[NOTE]))
@@ -341,6 +396,9 @@ class _Planner:
         else:
             if entry.date is not None and entry.date > self.today:
                 self.problem(row, DATE, _("The date {date} lies in the future.").format(date=format_date(entry.date)))
+                entry.date_ok = False
+            elif too_early(entry.date):
+                self.problem(row, DATE, too_early_message(entry.date))
                 entry.date_ok = False
         return entry
 
@@ -386,15 +444,16 @@ class _Planner:
         if self.lock:
             query = query.select_for_update()
         return {
-            (municipality_id, item_id): Current(pk, stage, stage_date, version)
-            for pk, municipality_id, item_id, stage, stage_date, version in query.values_list(
-                "pk", "municipality_id", "item_id", "stage", "stage_date", "version"
+            (municipality_id, item_id): Current(pk, stage, stage_date, version, note)
+            for pk, municipality_id, item_id, stage, stage_date, version, note in query.values_list(
+                "pk", "municipality_id", "item_id", "stage", "stage_date", "version", "note"
             )
         }
 
     def plan_row(self, entry: _Parsed, progress: Current) -> None:
         if entry.stage == progress.stage:
             self.plan.unchanged_count += 1
+            self.ignore_unchanged(entry, progress)
             return
         row = entry.row
         date = entry.date or self.today
@@ -424,6 +483,41 @@ class _Planner:
                     to_stage=entry.stage,
                     effective_date=date,
                     note=entry.note,
+                )
+            )
+
+    def ignore_unchanged(self, entry: _Parsed, progress: Current) -> None:
+        """Report a date or note given with an unchanged stage: only a change of stage records them."""
+        reasons = []
+        label = stage_label(progress.stage)
+        if entry.date is not None and entry.date != progress.stage_date:
+            if progress.stage_date is None:
+                reasons.append(
+                    _("The stage “{stage}” is unchanged: the date {date} is not recorded.").format(
+                        stage=label, date=format_date(entry.date)
+                    )
+                )
+            else:
+                reasons.append(
+                    _(
+                        "The stage “{stage}” is unchanged: the date {date} is not recorded (the stage dates from "
+                        "{current})."
+                    ).format(stage=label, date=format_date(entry.date), current=format_date(progress.stage_date))
+                )
+        if entry.note != progress.note:
+            reasons.append(
+                _(
+                    "The stage “{stage}” is unchanged: the note is not recorded (a note goes with a change of stage)."
+                ).format(stage=label)
+            )
+        if reasons:
+            self.plan.add_ignored(
+                Ignored(
+                    row=entry.row.number,
+                    lg_code=entry.government.lg_code,
+                    name=entry.government.name,
+                    item_code=entry.item.code,
+                    reason=" ".join(reasons),
                 )
             )
 
@@ -484,6 +578,7 @@ def survey_apply(
             "rows": plan.row_count,
             "changes": len(plan.changes),
             "unchanged": plan.unchanged_count,
+            "skipped": plan.skipped_count,
             "batch": batch.pk if batch is not None else None,
         },
     )
@@ -493,8 +588,10 @@ def survey_apply(
 def _refused(plan: Plan, error: ValidationError) -> None:
     """The progress service refused changes the plan accepted: report them on their rows."""
     if not hasattr(error, "error_dict"):
-        plan.problems.extend(Problem(row=None, column="", message=message) for message in error.messages)
+        for message in error.messages:
+            plan.add_problem(Problem(row=None, column="", message=message))
         return
     for position, errors in error.message_dict.items():
         change = plan.changes[int(position)]
-        plan.problems.extend(Problem(row=change.row, column=STAGE, message=message) for message in errors)
+        for message in errors:
+            plan.add_problem(Problem(row=change.row, column=STAGE, message=message))

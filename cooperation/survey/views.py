@@ -16,7 +16,6 @@ when applied.
 """
 
 import hashlib
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from django.views.generic import DetailView, TemplateView
 from cooperation import exports
 from cooperation.mixins import ScopedMixin, require
 from cooperation.models import ImportBatch, ProgressChange
-from cooperation.survey import HEADER, csv_cells, survey_apply, survey_plan, survey_rows, survey_xlsx
+from cooperation.survey import HEADER, csv_cells, kept, survey_apply, survey_plan, survey_rows, survey_xlsx
 from cooperation.survey.forms import FORMATS, SurveyApplyForm, SurveyExportForm, SurveyUploadForm
 from offices import policies
 from offices.models import Municipality, Office, Prefecture
@@ -43,9 +42,7 @@ from offices.scopes import is_headquarters, municipality_scope_q
 from offices.services import audit_record
 from offices.validators import lg_code_complete
 
-UPLOAD_DIR = "survey_uploads"
 SESSION_KEY = "survey_uploads"
-UPLOAD_MAX_AGE_SECONDS = 24 * 60 * 60
 
 
 def units_in_scope(user) -> tuple[list, list]:
@@ -167,18 +164,16 @@ class SurveyExportView(LoginRequiredMixin, TemplateView):
 
 
 def _upload_path(user, token: str) -> Path:
-    return Path(settings.PRIVATE_MEDIA_ROOT) / UPLOAD_DIR / str(user.pk) / token
+    return kept.root() / str(user.pk) / token
 
 
 def _keep_upload(request, content: bytes, file_name: str) -> str:
-    """Keep the file until it is applied (or for a day); returns its SHA-256, the token of the preview."""
+    """Keep the file until it is applied (capped and pruned: :mod:`cooperation.survey.kept`); returns its SHA-256."""
     token = hashlib.sha256(content).hexdigest()
     path = _upload_path(request.user, token)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for old in path.parent.iterdir():
-        if time.time() - old.stat().st_mtime > UPLOAD_MAX_AGE_SECONDS:
-            old.unlink(missing_ok=True)
     path.write_bytes(content)
+    kept.prune_folder(path.parent, keep=settings.SURVEY_KEPT_UPLOADS_PER_USER, newest=path)
     uploads = request.session.get(SESSION_KEY, {})
     uploads[token] = file_name
     request.session[SESSION_KEY] = uploads

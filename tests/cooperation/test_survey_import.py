@@ -218,9 +218,13 @@ def test_row_outside_the_scope_is_refused(center_hakodate):
     assert stage_of("012025", "1-2") == Stage.NOT_STARTED
 
 
-def test_unchanged_row_outside_the_scope_is_refused_too(center_hakodate):
-    problem = only_problem(refused(csv_file(VALID, ("012033", "小樽市", "1-1", "未着手", "", "")), center_hakodate))
-    assert (problem.row, problem.column) == (3, "団体コード")
+def test_unchanged_row_outside_the_scope_is_skipped_and_counted(center_hakodate):
+    """A prefecture's consolidated file imported by one of its centers (issue 11): unchanged rows elsewhere pass."""
+    outcome = survey_apply(
+        content=csv_file(VALID, ("012033", "小樽市", "1-1", "未着手", "", "")), file_name="s.csv", by=center_hakodate
+    )
+    assert outcome.applied
+    assert (outcome.plan.skipped_count, outcome.batch.change_count) == (1, 1)
 
 
 def test_prefecture_only_item_for_a_municipality_is_refused(hq):
@@ -318,7 +322,14 @@ def test_columns_in_another_order_are_read(hq):
 
 
 def test_workbook_without_the_survey_sheet_names_it(hq):
-    problem = only_problem(refused(xlsx_file(VALID, sheet="Sheet1"), hq, "s.xlsx"))
+    """Several sheets, none named 調査票 and none with the survey header (a single sheet is read: issue 11)."""
+    workbook = Workbook()
+    workbook.active.title = "Sheet1"
+    workbook.active.append(["メモ"])
+    workbook.create_sheet("Sheet2").append(["集計"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    problem = only_problem(refused(buffer.getvalue(), hq, "s.xlsx"))
     assert problem.row is None
     assert "調査票" in problem.message and "Sheet1" in problem.message
 

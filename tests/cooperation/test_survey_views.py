@@ -131,15 +131,18 @@ def test_file_over_the_limit_is_refused_before_reading(client_for, center_sappor
     assert not ProgressChange.objects.exists()
 
 
-def test_preview_of_a_workbook_without_the_sheet_names_it(client_for, center_sapporo):
+def test_preview_of_a_workbook_whose_only_sheet_has_another_name_reads_it(client_for, center_sapporo):
+    """A CSV opened and saved as a workbook gets a sheet named after the file (issue 11)."""
     workbook = Workbook()
+    workbook.active.title = "調査票_小樽市_20261201"
     workbook.active.append(list(HEADER))
     workbook.active.append(list(OTARU))
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = client_for(center_sapporo).post(URL, {"file": SimpleUploadedFile("survey.xlsx", buffer.getvalue())})
-    (problem,) = response.context["plan"].problems
-    assert "調査票" in problem.message and problem.row is None
+    plan = response.context["plan"]
+    assert plan.problems == []
+    assert [change.lg_code for change in plan.changes] == ["012033"]
 
 
 def test_recent_imports_listed_on_the_page(client_for, center_sapporo):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from offices import services
-from offices.models import AuditEvent
+from offices.models import AuditEvent, SignInCounter
 
 pytestmark = pytest.mark.usefixtures("master")
 
@@ -42,10 +42,16 @@ def error_codes(response) -> set[str]:
 
 
 def age_events(username, minutes):
-    """Move the account's audit events ``minutes`` into the past, as if time had passed."""
+    """Move the account's audit events and sign-in counters ``minutes`` into the past, as if time had passed."""
+    delta = datetime.timedelta(minutes=minutes)
     for event in AuditEvent.objects.filter(username=username):
-        event.at -= datetime.timedelta(minutes=minutes)
+        event.at -= delta
         event.save(update_fields=["at"])
+    for counter in SignInCounter.objects.all():
+        counter.window_start -= delta
+        if counter.locked_until is not None:
+            counter.locked_until -= delta
+        counter.save()
 
 
 def test_right_password_is_refused_after_too_many_failures(center_sapporo):
@@ -121,10 +127,12 @@ def test_a_successful_sign_in_starts_the_count_again(center_sapporo):
     assert signed_in(attempt("center-sapporo", PASSWORD))
 
 
-def test_failures_recorded_by_another_process_count(center_sapporo):
-    for _ in range(LIMIT):
-        AuditEvent.objects.create(action="login_failed", username="center-sapporo", ip_address="203.0.113.5")
-    assert not signed_in(attempt("center-sapporo", "wrong-password"))
+def test_failures_counted_by_another_process_count(center_sapporo):
+    """The counter is a database row, so every process of the site agrees (here: one written directly)."""
+    SignInCounter.objects.create(
+        kind=SignInCounter.Kind.ACCOUNT, key="center-sapporo", count=LIMIT, window_start=timezone.now()
+    )
+    assert not signed_in(attempt("center-sapporo", PASSWORD))
     assert services.login_locked_until(username="center-sapporo") is not None
 
 
@@ -151,5 +159,5 @@ def test_lock_until_is_the_lock_time_plus_the_minutes(center_sapporo):
     fail("center-sapporo", LIMIT)
     lock = AuditEvent.objects.get(action="locked_out")
     until = services.login_locked_until(username="center-sapporo")
-    assert until == lock.at + datetime.timedelta(minutes=MINUTES)
+    assert abs(until - (lock.at + datetime.timedelta(minutes=MINUTES))) < datetime.timedelta(seconds=2)
     assert until > timezone.now()

@@ -63,16 +63,30 @@ class Command(BaseCommand):
             if problem.column:
                 where = f"{where}, {problem.column}"
             self.stdout.write(f"{where}: {problem.message}")
+        for ignored in plan.ignored:
+            self.stdout.write(
+                _("row {row}: {code} {name} {item}: {reason}").format(
+                    row=ignored.row,
+                    code=ignored.lg_code,
+                    name=ignored.name,
+                    item=ignored.item_code,
+                    reason=ignored.reason,
+                )
+            )
         self.stdout.write(
             _("{rows} rows: {changes} changes, {unchanged} unchanged, {problems} problems.").format(
                 rows=plan.row_count,
                 changes=len(plan.changes),
                 unchanged=plan.unchanged_count,
-                problems=len(plan.problems),
+                problems=plan.problem_count,
             )
         )
-        if plan.problems:
-            raise CommandError(_("{count} problems: nothing was written.").format(count=len(plan.problems)))
+        if plan.skipped_count:
+            self.stdout.write(
+                _("{count} rows outside your scope that change nothing were skipped.").format(count=plan.skipped_count)
+            )
+        if not plan.ok:
+            raise CommandError(_("{count} problems: nothing was written.").format(count=plan.problem_count))
         if outcome is None:
             self.stdout.write(_("Preview only: nothing was written (add --apply to import)."))
         elif outcome.applied:
