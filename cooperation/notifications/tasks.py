@@ -1,0 +1,35 @@
+"""Tasks on the queue (django-tasks, database backend): mail, the daily digest, retention.
+
+``manage.py db_worker`` runs them; moving to Django 6's ``django.tasks``
+changes only the import below.
+"""
+
+from django_tasks import task
+
+
+@task()
+def deliver_notifications(notification_ids: list[int]) -> int:
+    from cooperation.notifications.services import notifications_mail
+
+    return notifications_mail(notification_ids=notification_ids)
+
+
+@task()
+def deliver_mail(mail_id: int) -> str:
+    from cooperation.notifications.mail import mail_attempt
+
+    return mail_attempt(mail_id=mail_id)
+
+
+@task()
+def send_digests() -> dict:
+    from cooperation.notifications.digest import digests_send
+
+    return digests_send()
+
+
+@task()
+def prune_notifications() -> dict:
+    from cooperation.notifications.services import notifications_prune
+
+    return notifications_prune()
