@@ -13,7 +13,7 @@ from cooperation.models import Notification, OutgoingMail, Progress, Stage
 from cooperation.notifications.services import preference_update
 from cooperation.progress.services import progress_update
 from cooperation.referrals.services import referral_create, referral_transition
-from tests.cooperation.notification_helpers import run_worker, smtp, with_address  # noqa: F401
+from tests.cooperation.notification_helpers import with_address
 
 pytestmark = pytest.mark.django_db
 
