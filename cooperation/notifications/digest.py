@@ -100,7 +100,8 @@ def _scope_q(user: User) -> Q | None:
 
 
 def digest_build(user: User, *, now: datetime.datetime | None = None) -> Digest:
-    from cooperation.models import Municipality, Progress, ProgressChange, Referral, Stage
+    from cooperation.models import Progress, ProgressChange, Referral, Stage
+    from offices.models import Municipality
 
     now = now or timezone.now()
     preference = preference_of(user)
