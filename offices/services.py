@@ -226,6 +226,7 @@ def demo_accounts_create(*, password: str) -> list:
     for username, display_name, kind, target, read_only in DEMO_ACCOUNTS:
         user, _created = User.objects.get_or_create(username=username)
         user.display_name = display_name
+        user.email = f"{username}@example.jp"  # reserved for examples (JPRS): mail never reaches anyone
         user.is_active = True
         user.is_staff = kind == "headquarters" and not read_only
         user.is_superuser = user.is_staff

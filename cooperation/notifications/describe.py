@@ -85,3 +85,30 @@ def describe(notification) -> str:
             title=data.get("title", ""), date=_date(data.get("due"))
         )
     return data.get("text") or kinds.label(kind)
+
+
+def headline(notification) -> str:
+    """A short title for the mail's subject, in the active language (no personal information either)."""
+    from cooperation.models import Referral
+
+    data = notification.data or {}
+    name = notification.municipality.name if notification.municipality_id else ""
+    kind = notification.kind
+    if kind == kinds.REFERRAL_FILED:
+        return _("New referral from {name}").format(name=name)
+    if kind == kinds.REFERRAL_MOVED:
+        status = data.get("to_status")
+        if status == Referral.Status.ACKNOWLEDGED:
+            return _("Referral of {name} acknowledged").format(name=name)
+        if status == Referral.Status.IN_PROGRESS:
+            return _("Referral of {name} being handled").format(name=name)
+        if data.get("outcome") == Referral.Outcome.WITHDRAWN:
+            return _("Referral of {name} withdrawn").format(name=name)
+        return _("Referral of {name} closed").format(name=name)
+    if kind == kinds.STAGE_CHANGED:
+        return _("Stage changed for {name}").format(name=name)
+    if kind == kinds.ACTIVITY_LOGGED:
+        return _("Activity logged for {name}").format(name=name)
+    if kind == kinds.FOLLOW_UP_DUE:
+        return _("Follow-up due: {title}").format(title=data.get("title", ""))
+    return kinds.label(kind)

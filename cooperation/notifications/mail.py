@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cooperation.fiscal import format_date
+from cooperation.notifications.describe import headline
 from cooperation.notifications.models import Notification, OutgoingMail
 
 logger = logging.getLogger(__name__)
@@ -55,9 +56,7 @@ def notification_mail(notification: Notification, *, language: str) -> OutgoingM
             "preferences": absolute(reverse("cooperation:notification_preferences")),
             "recipient": notification.recipient,
         }
-        subject = "[{}] {}".format(_("Cooperation dashboard"), notification.kind_label)
-        if notification.municipality_id:
-            subject += ": " + notification.municipality.name
+        subject = "[{}] {}".format(_("Cooperation dashboard"), headline(notification))
         body = render_to_string("notifications/mail/notification.txt", context)
     return OutgoingMail(
         recipient=notification.recipient,
