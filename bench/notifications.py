@@ -31,21 +31,13 @@ def _notifications(enabled: bool):
     from cooperation.notifications import subscribers
     from offices import events
 
-    wired = [
-        (subscribers.referral_filed, subscribers.REFERRAL_FILED),
-        (subscribers.referral_moved, subscribers.REFERRAL_MOVED),
-        (subscribers.progress_changed, subscribers.PROGRESS_CHANGED),
-        (subscribers.activity_logged, subscribers.ACTIVITY_LOGGED),
-    ]
     if not enabled:
-        for function, _code in wired:
-            events.unsubscribe(function)
+        events.unsubscribe(subscribers.queue_fan_out)
     try:
         yield
     finally:
         if not enabled:
-            for function, code in wired:
-                events.subscribe(code)(function)
+            events.subscribe(*subscribers.HANDLERS)(subscribers.queue_fan_out)
 
 
 def _people():

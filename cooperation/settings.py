@@ -178,6 +178,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Notifications (issue 12): retention of inbox rows and sent mail, mail retries (seconds between attempts),
 # the digest's thresholds.
+NOTIFICATIONS_ENABLED = env_bool("DJANGO_NOTIFICATIONS", True)
 NOTIFICATIONS_MAIL_ENABLED = env_bool("DJANGO_NOTIFICATIONS_MAIL", True)
 NOTIFICATIONS_RETENTION_DAYS = int(os.environ.get("DJANGO_NOTIFICATIONS_RETENTION_DAYS", "365"))
 NOTIFICATIONS_MAIL_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]

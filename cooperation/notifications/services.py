@@ -33,6 +33,7 @@ def notifications_create(
     municipality_id: int | None = None,
     data: dict | None = None,
     dedupe_key: str = "",
+    created_at: datetime.datetime | None = None,
 ) -> list[Notification]:
     """Put one notification in each recipient's inbox and queue the immediate mail.
 
@@ -51,7 +52,7 @@ def notifications_create(
         wanted = [user_id for user_id in wanted if user_id not in seen]
     if not wanted:
         return []
-    now = timezone.now()
+    now = created_at or timezone.now()
     rows = [
         Notification(
             recipient_id=user_id,

@@ -8,6 +8,16 @@ from django_tasks import task
 
 
 @task()
+def fan_out(code: str, actor_id: int, at: str, data: dict) -> int:
+    """Write the inbox rows of one domain event (queued by the subscriber after commit)."""
+    import datetime
+
+    from cooperation.notifications.subscribers import fan_out_event
+
+    return len(fan_out_event(code=code, actor_id=actor_id, at=datetime.datetime.fromisoformat(at), data=data))
+
+
+@task()
 def deliver_notifications(notification_ids: list[int]) -> int:
     from cooperation.notifications.services import notifications_mail
 

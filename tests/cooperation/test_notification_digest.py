@@ -36,6 +36,7 @@ def file_referral(municipality, days_ago, by=None):
 
 
 def send_digests(run_worker):
+    run_worker()  # the notifications of the day's events are written
     call_command("send_digests", stdout=open("/dev/null", "w"))
     run_worker()
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from cooperation.models import Notification, NotificationPreference, OutgoingMail
 from cooperation.notifications import kinds
@@ -80,10 +81,13 @@ def test_inbox_query_count_does_not_grow_with_rows(
     assert len(response.context["notifications"]) == rows
 
 
-def test_opening_a_notification_marks_it_read_and_goes_to_the_record(client_for, center_sapporo, lg_otaru, otaru):
+def test_opening_a_notification_marks_it_read_and_goes_to_the_record(
+    client_for, run_worker, center_sapporo, lg_otaru, otaru
+):
     referral = referral_create(
         by=lg_otaru, municipality=otaru, received_on=datetime.date(2026, 4, 1), topic="tax", summary="相談"
     )
+    run_worker()
     notification = Notification.objects.get(recipient=center_sapporo, kind=kinds.REFERRAL_FILED)
     response = client_for(center_sapporo).get(notification.get_absolute_url())
     assert response.status_code == HTTPStatus.FOUND
@@ -161,6 +165,8 @@ def test_old_notifications_and_finished_mail_are_pruned(settings, center_sapporo
     assert list(OutgoingMail.objects.all()) == [kept]
 
 
-def test_system_changes_notify_nobody(center_sapporo, otaru):
+def test_system_changes_notify_nobody(run_worker, center_sapporo, otaru):
     referral_create(by=None, municipality=otaru, received_on=datetime.date(2026, 4, 1), topic="tax", summary="相談")
+    run_worker()
     assert not Notification.objects.exists()
+    assert not DBTaskResult.objects.exists()
