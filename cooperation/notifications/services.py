@@ -88,7 +88,13 @@ def delivery_for(user: User, kind: str, preference: NotificationPreference | Non
     chosen = (preference.deliveries or {}).get(kind) if preference is not None else None
     if chosen in Delivery.values:
         return chosen
-    return kinds.default_delivery(kind, {role.kind for role in user.roles.all() if not role.read_only})
+    return kinds.default_delivery(kind, {role.kind for role in _roles(user) if not role.read_only})
+
+
+def _roles(user: User):
+    """The user's roles: prefetched ones when the caller prefetched them, else ``scope_roles`` (one query, cached)."""
+    prefetched = getattr(user, "_prefetched_objects_cache", {})
+    return prefetched["roles"] if "roles" in prefetched else user.scope_roles
 
 
 def preference_of(user: User) -> NotificationPreference | None:

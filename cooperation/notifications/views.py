@@ -89,14 +89,14 @@ class NotificationPreferenceView(LoginRequiredMixin, FormView):
     success_url = reverse_lazy("cooperation:notification_preferences")
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
         user = self.request.user
         self.preference = preference_of(user)
+        kwargs = super().get_form_kwargs()
         kwargs["defaults"] = {code: delivery_for(user, code, self.preference) for code in kinds.KINDS}
         return kwargs
 
     def get_initial(self):
-        preference = preference_of(self.request.user)
+        preference = self.preference
         return {
             "digest": preference.digest if preference else True,
             "language": preference.language if preference else self.request.LANGUAGE_CODE or "ja",

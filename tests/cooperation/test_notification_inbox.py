@@ -170,3 +170,34 @@ def test_system_changes_notify_nobody(run_worker, center_sapporo, otaru):
     run_worker()
     assert not Notification.objects.exists()
     assert not DBTaskResult.objects.exists()
+
+
+def test_preferences_page_query_count(client_for, center_sapporo, django_assert_max_num_queries):
+    client = client_for(center_sapporo)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("cooperation:notification_preferences"))
+    assert len(response.context["form"].kind_fields()) == len(kinds.KINDS)
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_failed_mail_page_query_count(client_for, hq, center_sapporo, rows, django_assert_max_num_queries):
+    OutgoingMail.objects.bulk_create(
+        OutgoingMail(
+            recipient=center_sapporo,
+            to_address=f"a{number}@example.jp",
+            subject="件名",
+            body="本文",
+            status=OutgoingMail.Status.FAILED,
+            attempts=6,
+            last_error="SMTPDataError: (550, b'refused')",
+        )
+        for number in range(rows)
+    )
+    OutgoingMail.objects.create(
+        recipient=center_sapporo, to_address="ok@example.jp", subject="s", body="b", status="sent"
+    )
+    client = client_for(hq)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("cooperation:outgoingmail_list"))
+    assert len(response.context["mails"]) == rows
+    assert "ok@example.jp" not in response.content.decode()
