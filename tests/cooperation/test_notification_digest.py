@@ -144,3 +144,14 @@ def test_follow_up_reminder_is_sent_once(smtp, run_worker, center_sapporo, cente
     mails = [mail for mail in smtp.to("center-sapporo@example.jp") if "フォローアップ" in mail.subject]
     assert len(mails) == 1
     assert smtp.to("center-hakodate@example.jp") == []
+
+
+def test_send_digests_enqueue_puts_the_run_on_the_queue(smtp, run_worker, scene, center_sapporo):
+    from django_tasks_db.models import DBTaskResult
+
+    with_address(center_sapporo)
+    call_command("send_digests", "--enqueue", stdout=open("/dev/null", "w"))
+    assert DBTaskResult.objects.filter(task_path="cooperation.notifications.tasks.send_digests").count() == 1
+    assert smtp.received == []
+    run_worker()
+    assert len(smtp.to("center-sapporo@example.jp")) == 1
