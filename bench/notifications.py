@@ -93,6 +93,28 @@ def _timed(operation, ctx, *, enabled: bool) -> tuple[float, int]:
     return seconds, len(queries.captured_queries)
 
 
+def _fan_out_seconds(ctx) -> float:
+    """The worker's share for one filed referral: recipients, inbox rows, the mail task queued (rolled back)."""
+    import datetime as _datetime
+
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from cooperation.notifications.subscribers import fan_out_event
+
+    with transaction.atomic():
+        people = _people()
+        _file_referral(ctx, *people)
+        _deliver_hooks()
+        task = DBTaskResult.objects.filter(task_path__endswith=".fan_out").order_by("-enqueued_at").first()
+        code, actor_id, at, data = task.args_kwargs["args"]
+        started = time.perf_counter()
+        fan_out_event(code=code, actor_id=actor_id, at=_datetime.datetime.fromisoformat(at), data=data)
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds
+
+
 def measure_notifications(ctx, repeats: int) -> list[dict]:
     rows = []
     for name, label, operation in (
@@ -124,4 +146,15 @@ def measure_notifications(ctx, repeats: int) -> list[dict]:
                 ),
             )
         )
+    worker = [_fan_out_seconds(ctx) for _ in range(max(repeats, 5))]
+    rows.append(
+        metrics.entry(
+            "referral_fan_out_worker",
+            label="fan-out of a filed referral, in the worker",
+            kind="task",
+            median_ms=round(metrics.median(worker) * 1000, 2),
+            repeats=len(worker),
+            note="not in the request: recipients, inbox rows, the mail task queued",
+        )
+    )
     return rows
