@@ -24,6 +24,18 @@ def _sapporo_notification(world):
     return {"pk": notification.pk}
 
 
+def _everyone_notified(world):
+    """One unread notification for every user of the matrix, so that marking all read changes a row for each."""
+    notifications_create(
+        kind=kinds.REFERRAL_FILED,
+        recipient_ids=[user.pk for user in world.users.values()],
+        municipality_id=world.otaru.pk,
+        url=world.otaru.get_absolute_url(),
+        data={"topic": "tax", "received_on": world.day.isoformat()},
+    )
+    return {}
+
+
 def _failed_mail(world):
     mail = OutgoingMail.objects.create(
         recipient=world.users["center_sapporo"],
@@ -54,7 +66,12 @@ RULES = [
         kwargs=_sapporo_notification,
         post=statuses(404, center_sapporo=302),
     ),
-    Rule(name="cooperation:notification_read_all", get=statuses(405), post=statuses(302)),
+    Rule(
+        name="cooperation:notification_read_all",
+        get=statuses(405),
+        post=statuses(302),
+        post_data=_everyone_notified,
+    ),
     Rule(
         name="cooperation:notification_preferences",
         get=statuses(200),
