@@ -29,6 +29,9 @@ run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_master_data
 	$(BIN)/python manage.py setup_demo --years $(DEMO_YEARS)
+	@# The task worker (notification mail, digests) runs beside the server and stops with it.
+	$(BIN)/python manage.py db_worker --no-reload --queue-name '*' & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Replace the demo data and reset the demo accounts (records people entered stay).

@@ -861,6 +861,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.only or "survey_import" in args.only:
         print("  survey import …", flush=True)
         rows.append(measure_import(ctx, max(1, min(args.repeats, 3))))
+    if not args.only or "notifications" in args.only:
+        from bench.notifications import measure_notifications
+
+        print("  writes with and without notifications …", flush=True)
+        rows.extend(measure_notifications(ctx, args.repeats))
     failures = metrics.check_targets(rows)
     for row in rows:
         row["run"] = about

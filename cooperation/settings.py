@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cooperation.notifications.context_processors.notifications",
             ],
         },
     },
@@ -173,6 +176,24 @@ if os.environ.get("DJANGO_EMAIL_HOST"):
     EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "noreply@cooperation.invalid")
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "30"))
+
+# Absolute links in mail: the address users reach the site at.
+SITE_BASE_URL = os.environ.get("DJANGO_SITE_BASE_URL", "http://127.0.0.1:8000")
+
+# The task queue (django-tasks with its database backend): the queue lives in the site's own database;
+# `manage.py db_worker` runs the tasks (README, Deploying). The same backend in tests.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Notifications (issue 12): retention of inbox rows and sent mail, mail retries (seconds between attempts),
+# the digest's thresholds.
+NOTIFICATIONS_ENABLED = env_bool("DJANGO_NOTIFICATIONS", True)
+NOTIFICATIONS_MAIL_ENABLED = env_bool("DJANGO_NOTIFICATIONS_MAIL", True)
+NOTIFICATIONS_RETENTION_DAYS = int(os.environ.get("DJANGO_NOTIFICATIONS_RETENTION_DAYS", "365"))
+NOTIFICATIONS_MAIL_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
+NOTIFICATIONS_REFERRAL_OPEN_DAYS = int(os.environ.get("DJANGO_NOTIFICATIONS_REFERRAL_OPEN_DAYS", "14"))
+NOTIFICATIONS_STALLED_DAYS = 365
+NOTIFICATIONS_FOLLOW_UP_LOOKBACK_DAYS = 7
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/site_table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}

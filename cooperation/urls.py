@@ -72,6 +72,8 @@ cooperation_patterns = [
     # --- end survey export and import ---
 ]
 
+cooperation_patterns += [path("", include("cooperation.notifications.urls"))]  # notifications (issue 12)
+
 urlpatterns = [
     path("", include((cooperation_patterns, "cooperation"))),
     path("accounts/", include("offices.urls")),

@@ -288,3 +288,17 @@ AUDIT_VIEW_ALL = register(
     _("read the whole audit trail"),
     lambda user, target: scopes.is_headquarters(user, write=True),
 )
+
+
+# --- notifications (issue 12) ----------------------------------------------------------------
+
+NOTIFICATION_MONITOR = register(
+    "notification.monitor",
+    _("see the mail that could not be delivered"),
+    lambda user, target: scopes.is_headquarters(user),
+)
+NOTIFICATION_RETRY = register(
+    "notification.retry",
+    _("send failed mail again"),
+    lambda user, target: scopes.is_headquarters(user, write=True),
+)

@@ -232,6 +232,7 @@ def demo_accounts_create(*, password: str, reset: bool = False) -> list:
         if not created and not reset:
             continue
         user.display_name = display_name
+        user.email = f"{username}@example.jp"  # reserved for examples (JPRS): mail never reaches anyone
         user.is_active = True
         user.is_staff = kind == "headquarters" and not read_only
         user.is_superuser = user.is_staff

@@ -44,6 +44,7 @@ from cooperation.models import (
     ReferralEvent,
     Stage,
 )
+from cooperation.notifications import demo as notifications_demo
 from cooperation.progress.services import PROGRESS_STATE_FIELDS
 from offices.db import chunks, update_columns
 from offices.models import User
@@ -131,5 +132,6 @@ def demo_data_generate(
         generator = Generator(years=years, seed=seed, scale=scale, today=today or fiscal.today(), user=user)
         generator.prefectures = prefectures
         report.created = generator.run()
+        report.created["notifications"] = notifications_demo.generate()
     report.seconds = time.monotonic() - started
     return report

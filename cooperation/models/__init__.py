@@ -6,6 +6,7 @@ models live beside their services and views (``progress/``, ``activities/``,
 """
 
 from cooperation.activities.models import Activity, Attachment, PrivateStorage, attachment_storage
+from cooperation.notifications.models import Notification, NotificationPreference, OutgoingMail
 from cooperation.progress.models import (
     STAGE_LEVELS,
     Category,
@@ -23,6 +24,9 @@ __all__ = [
     "Attachment",
     "Category",
     "ImportBatch",
+    "Notification",
+    "NotificationPreference",
+    "OutgoingMail",
     "PrivateStorage",
     "Progress",
     "ProgressChange",
