@@ -1,0 +1,547 @@
+"""The shared calendar: month, list and print views, session pages and forms, iCal feeds."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, TemplateView
+
+from cooperation.fiscal import today
+from cooperation.sessions import services
+from cooperation.sessions.forms import (
+    HoldForm,
+    ProposeForm,
+    SeriesForm,
+    SeriesUpdateForm,
+    SessionForm,
+    SessionUpdateForm,
+)
+from cooperation.sessions.ical import calendar_ics
+from cooperation.sessions.models import CalendarFeed, Kind, Participant, Session, SessionSeries
+from cooperation.sessions.selectors import calendar_sessions, month_bounds, month_weeks
+from cooperation.views.mixins import require
+from offices.models import Municipality, Office, Prefecture
+from offices.policies import SESSION_CONFIRM, SESSION_PLAN, SESSION_PROPOSE, allowed_q, can
+
+FEED_PAST_DAYS = 92
+FEED_FUTURE_DAYS = 400
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    for message in error.messages:
+        form.add_error(None, message)
+
+
+class CalendarFilterMixin(LoginRequiredMixin):
+    """Reads ``office``, ``prefecture``, ``municipality``, ``kind``, ``status``; one outside the user's scope is a 404."""
+
+    def filters(self) -> dict:
+        user, params = self.request.user, self.request.GET
+        found = {"office": None, "prefecture": None, "municipality": None}
+        if params.get("office"):
+            found["office"] = get_object_or_404(Office.objects.visible_to(user), code=params["office"])
+        if params.get("prefecture"):
+            found["prefecture"] = get_object_or_404(Prefecture, code=params["prefecture"])
+            if not Municipality.objects.visible_to(user).filter(prefecture=found["prefecture"]).exists():
+                raise Http404
+        if params.get("municipality"):
+            found["municipality"] = get_object_or_404(
+                Municipality.objects.visible_to(user), lg_code=params["municipality"]
+            )
+        found["kind"] = params.get("kind") if params.get("kind") in Kind.values else ""
+        found["status"] = params.get("status") if params.get("status") in Session.Status.values else ""
+        return found
+
+    def month(self) -> tuple[int, int]:
+        try:
+            year, month = (int(part) for part in self.request.GET.get("month", "").split("-"))
+            datetime.date(year, month, 1)
+        except ValueError:
+            day = today()
+            return day.year, day.month
+        return year, month
+
+    def filter_context(self, filters: dict) -> dict:
+        query = {
+            key: getattr(value, "code", getattr(value, "lg_code", value)) for key, value in filters.items() if value
+        }
+        querystring = "&".join(f"{key}={value}" for key, value in query.items())
+        return {
+            "filters": filters,
+            "filter_query": querystring,
+            "kinds": Kind.choices,
+            "statuses": Session.Status.choices,
+            "may_plan": can(self.request.user, SESSION_PLAN, None),
+            "may_propose": can(self.request.user, SESSION_PROPOSE, None),
+        }
+
+
+class SessionCalendarView(CalendarFilterMixin, TemplateView):
+    """Month view of the sessions in scope (per center, prefecture or local government)."""
+
+    template_name = "cooperation/session_calendar.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filters = self.filters()
+        year, month = self.month()
+        first, last = month_bounds(year, month)
+        sessions = list(calendar_sessions(self.request.user, first, last, **filters))
+        previous = first - datetime.timedelta(days=1)
+        following = last + datetime.timedelta(days=1)
+        context.update(
+            self.filter_context(filters),
+            weeks=month_weeks(year, month, sessions),
+            weekdays=[WEEKDAYS_ABBR[index] for index in range(7)],
+            sessions=sessions,
+            month_start=first,
+            previous_month=f"{previous.year}-{previous.month:02d}",
+            next_month=f"{following.year}-{following.month:02d}",
+            this_month=f"{year}-{month:02d}",
+        )
+        return context
+
+
+class SessionListView(CalendarFilterMixin, TemplateView):
+    """The sessions of a period as a list (``from``/``to``, default: this month and the next two); ``print`` for A4."""
+
+    template_name = "cooperation/session_list.html"
+    print_template_name = "cooperation/session_print.html"
+
+    def get_template_names(self):
+        return [self.print_template_name if self.kwargs.get("printed") else self.template_name]
+
+    def period(self) -> tuple[datetime.date, datetime.date]:
+        start, _end = month_bounds(*self.month())
+        first, last = start, (start + datetime.timedelta(days=92)).replace(day=1) - datetime.timedelta(days=1)
+        for name in ("from", "to"):
+            try:
+                value = datetime.date.fromisoformat(self.request.GET.get(name, ""))
+            except ValueError:
+                continue
+            first, last = (value, last) if name == "from" else (first, value)
+        if last < first or (last - first).days > 400:
+            last = first + datetime.timedelta(days=92)
+        return first, last
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filters = self.filters()
+        first, last = self.period()
+        sessions = list(calendar_sessions(self.request.user, first, last, **filters))
+        context.update(self.filter_context(filters), sessions=sessions, first=first, last=last)
+        return context
+
+
+class SessionDetailView(LoginRequiredMixin, DetailView):
+    template_name = "cooperation/session_detail.html"
+    context_object_name = "session"
+
+    def get_queryset(self):
+        return (
+            Session.objects.visible_to(self.request.user)
+            .select_related("office", "venue__municipality", "series", "disaster", "activity")
+            .prefetch_related(
+                Prefetch("participants", queryset=Participant.objects.select_related("municipality")),
+                "agencies",
+                "figures",
+                "days",
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        session, user = self.object, self.request.user
+        may_plan = can(user, SESSION_PLAN, session.office_id)
+        own = set(Municipality.objects.filter(allowed_q(user, SESSION_CONFIRM)).values_list("pk", flat=True))
+        confirmable = [p for p in session.participants.all() if p.municipality_id in own and p.confirmed_at is None]
+        planned = session.status == Session.Status.PLANNED
+        context.update(
+            may_plan=may_plan and session.kind != Kind.SPECIAL_OFFICE,
+            may_hold=may_plan and planned and session.kind != Kind.SPECIAL_OFFICE and session.date <= today(),
+            may_cancel=may_plan and session.status in (Session.Status.PLANNED, Session.Status.PROPOSED),
+            may_accept=may_plan and session.status == Session.Status.PROPOSED,
+            confirmable=confirmable if session.status in (Session.Status.PLANNED, Session.Status.PROPOSED) else [],
+        )
+        return context
+
+
+def _writable_office(request):
+    """The center from ``?office=``: 404 outside the user's write scope; 403 for one who plans nothing."""
+    require(can(request.user, SESSION_PLAN, None), _("Only ministry staff plan sessions."))
+    writable = Office.objects.filter(allowed_q(request.user, SESSION_PLAN))
+    code = request.GET.get("office")
+    if code:
+        return get_object_or_404(writable, code=code)
+    only = list(writable[:2])
+    if len(only) != 1:
+        raise Http404(_("Choose a center."))
+    return only[0]
+
+
+class PlanFormMixin(LoginRequiredMixin):
+    template_name = "cooperation/session_form.html"
+    heading = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.office = self.get_office()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_office(self):
+        return _writable_office(self.request)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "office": self.office}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(office=self.office, heading=self.heading, **kwargs)
+
+    def form_values(self, form, exclude=()):
+        return {key: value for key, value in form.cleaned_data.items() if key not in exclude}
+
+
+class SessionSeriesCreateView(PlanFormMixin, FormView):
+    form_class = SeriesForm
+
+    @property
+    def heading(self):
+        return _("Plan a series of sessions")
+
+    def get_initial(self):
+        initial = {"start_time": datetime.time(10), "end_time": datetime.time(15), "starts_on": today()}
+        code = self.request.GET.get("municipality")
+        if code:
+            initial["municipalities"] = list(Municipality.objects.filter(lg_code=code, office=self.office))
+        return initial
+
+    def form_valid(self, form):
+        try:
+            series = services.session_series_create(by=self.request.user, office=self.office, **self.form_values(form))
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("The series was planned with {count} sessions.").format(count=series.sessions.count()),
+        )
+        return redirect(series)
+
+
+class SessionCreateView(PlanFormMixin, FormView):
+    form_class = SessionForm
+
+    @property
+    def heading(self):
+        return _("Plan a session")
+
+    def get_initial(self):
+        return {"start_time": datetime.time(10), "end_time": datetime.time(15), "date": today()}
+
+    def form_valid(self, form):
+        try:
+            session = services.session_create(by=self.request.user, office=self.office, **self.form_values(form))
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The session was planned."))
+        return redirect(session)
+
+
+class SessionSeriesDetailView(LoginRequiredMixin, DetailView):
+    template_name = "cooperation/sessionseries_detail.html"
+    context_object_name = "series"
+
+    def get_queryset(self):
+        visible = Session.objects.visible_to(self.request.user).values("series")
+        return (
+            SessionSeries.objects.filter(pk__in=visible)
+            .select_related("office", "venue")
+            .prefetch_related("municipalities", "agencies")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            occurrences=self.object.sessions.select_related("venue").order_by("date"),
+            may_plan=can(self.request.user, SESSION_PLAN, self.object.office_id),
+        )
+        return context
+
+
+class SessionSeriesUpdateView(PlanFormMixin, FormView):
+    form_class = SeriesUpdateForm
+
+    @property
+    def heading(self):
+        return _("Change the series “{title}”").format(title=self.series.title)
+
+    def get_office(self):
+        visible = Session.objects.visible_to(self.request.user).values("series")
+        self.series = get_object_or_404(SessionSeries.objects.filter(pk__in=visible), pk=self.kwargs["pk"])
+        require(can(self.request.user, SESSION_PLAN, self.series.office_id), _("You may not change this series."))
+        return self.series.office
+
+    def get_initial(self):
+        series = self.series
+        return {
+            "version": series.version,
+            "title": series.title,
+            "ends_on": series.ends_on,
+            "start_time": series.start_time,
+            "end_time": series.end_time,
+            "venue": series.venue,
+            "municipalities": list(series.municipalities.all()),
+            "agencies": list(series.agencies.all()),
+            "note": series.note,
+        }
+
+    def form_valid(self, form):
+        try:
+            result = services.session_series_update(by=self.request.user, series=self.series, **self.form_values(form))
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("{changed} sessions changed, {added} added, {removed} removed.").format(**result),
+        )
+        if result["kept"]:
+            messages.warning(
+                self.request,
+                _("Left as they are (held, cancelled or edited on their own): {dates}.").format(
+                    dates="、".join(str(s.date) for s in result["kept"])
+                ),
+            )
+        return redirect(self.series)
+
+
+class SessionUpdateView(PlanFormMixin, FormView):
+    form_class = SessionUpdateForm
+
+    @property
+    def heading(self):
+        return _("Change the session of {date}").format(date=self.session.date)
+
+    def get_office(self):
+        self.session = get_object_or_404(Session.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+        require(
+            can(self.request.user, SESSION_PLAN, self.session.office_id) and self.session.kind != Kind.SPECIAL_OFFICE,
+            _("You may not change this session."),
+        )
+        return self.session.office
+
+    def get_initial(self):
+        session = self.session
+        return {
+            "version": session.version,
+            "title": session.title,
+            "date": session.date,
+            "start_time": session.start_time,
+            "end_time": session.end_time,
+            "venue": session.venue,
+            "municipalities": [p.municipality for p in session.participants.select_related("municipality")],
+            "agencies": list(session.agencies.all()),
+            "note": session.note,
+        }
+
+    def form_valid(self, form):
+        try:
+            services.session_update(by=self.request.user, session=self.session, **self.form_values(form))
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The session was changed."))
+        return redirect(self.session)
+
+
+class SessionHoldView(LoginRequiredMixin, FormView):
+    """Mark a session held with its figures: it becomes the 2-2 activity."""
+
+    form_class = HoldForm
+    template_name = "cooperation/session_hold.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.session = get_object_or_404(Session.objects.visible_to(request.user), pk=kwargs["pk"])
+        require(can(request.user, SESSION_PLAN, self.session.office_id), _("You may not record this session."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"version": self.session.version}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(session=self.session, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.session_hold(
+                by=self.request.user,
+                session=self.session,
+                version=form.cleaned_data["version"],
+                figures=form.figures(),
+                commissioners_present=form.cleaned_data["commissioners_present"],
+                summary=form.cleaned_data["summary"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The session was recorded as held; item 2-2 moved with it as evidence."))
+        return redirect(self.session)
+
+
+class SessionTransitionView(LoginRequiredMixin, View):
+    """POST: ``cancel`` or ``accept`` (center staff), ``confirm`` (the officer of a participating local government)."""
+
+    def post(self, request, pk, action):
+        session = get_object_or_404(Session.objects.visible_to(request.user), pk=pk)
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = -1
+        try:
+            if action == "confirm":
+                participant = (
+                    session.participants.filter(
+                        municipality__in=Municipality.objects.filter(allowed_q(request.user, SESSION_CONFIRM))
+                    )
+                    .select_related("municipality")
+                    .first()
+                )
+                require(participant is not None, _("Only a participating local government confirms a session."))
+                services.session_confirm(by=request.user, session=session, municipality=participant.municipality)
+                messages.success(
+                    request, _("You confirmed that {name} takes part.").format(name=participant.municipality)
+                )
+            elif action in ("cancel", "accept"):
+                require(can(request.user, SESSION_PLAN, session.office_id), _("You may not change this session."))
+                if action == "cancel":
+                    services.session_cancel(
+                        by=request.user, session=session, version=version, reason=request.POST.get("reason", "")[:500]
+                    )
+                    messages.success(request, _("The session was cancelled."))
+                else:
+                    services.session_accept(by=request.user, session=session, version=version)
+                    messages.success(request, _("The proposed session is now planned."))
+            else:
+                raise Http404
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect(session)
+
+
+class SessionProposeView(LoginRequiredMixin, FormView):
+    """A local government officer proposes a session to the center (``?municipality=`` when several)."""
+
+    form_class = ProposeForm
+    template_name = "cooperation/session_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        require(can(request.user, SESSION_PROPOSE, None), _("Only local government officers propose sessions."))
+        own = Municipality.objects.filter(allowed_q(request.user, SESSION_PROPOSE))
+        code = request.GET.get("municipality")
+        self.municipality = get_object_or_404(own, lg_code=code) if code else own.first()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "municipality": self.municipality}
+
+    def get_initial(self):
+        return {"start_time": datetime.time(10), "end_time": datetime.time(15)}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(heading=_("Propose a session to the center"), office=None, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            session = services.session_propose(
+                by=self.request.user, municipality=self.municipality, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The session was proposed to the center."))
+        return redirect(session)
+
+
+class CalendarFeedListView(LoginRequiredMixin, TemplateView):
+    """The user's feed addresses; POST ``make`` (optionally ``office``), ``renew`` or ``revoke`` a ``feed``.
+
+    A new address is shown on the page that answers the POST, once: only its hash is kept.
+    """
+
+    template_name = "cooperation/calendarfeed_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            feeds=CalendarFeed.objects.filter(user=self.request.user).select_related("office"),
+            offices=Office.objects.visible_to(self.request.user),
+        )
+        return context
+
+    def post(self, request):
+        action = request.POST.get("action")
+        token = None
+        try:
+            if action == "make":
+                office = None
+                if request.POST.get("office"):
+                    office = get_object_or_404(Office.objects.visible_to(request.user), code=request.POST["office"])
+                _feed, token = services.calendar_feed_create(by=request.user, office=office)
+            elif action in ("renew", "revoke"):
+                feed = get_object_or_404(
+                    CalendarFeed.objects.filter(user=request.user), pk=request.POST.get("feed") or 0
+                )
+                if action == "renew":
+                    _feed, token = services.calendar_feed_renew(by=request.user, feed=feed)
+                else:
+                    services.calendar_feed_revoke(by=request.user, feed=feed)
+                    messages.success(request, _("The address was revoked: calendars using it get nothing more."))
+            else:
+                raise Http404
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        context = self.get_context_data()
+        if token:
+            context["new_url"] = request.build_absolute_uri(reverse("cooperation:calendarfeed_ics", args=[token]))
+        return self.render_to_response(context)
+
+
+class CalendarFeedIcsView(View):
+    """The iCal feed behind a secret address: no sign-in, the token stands for its user; 404 for any other."""
+
+    def get(self, request, token):
+        feed = services.calendar_feed_resolve(token)
+        if feed is None:
+            raise Http404
+        user = feed.user
+        day = today()
+        first, last = day - datetime.timedelta(days=FEED_PAST_DAYS), day + datetime.timedelta(days=FEED_FUTURE_DAYS)
+        office = None
+        if feed.office_id is not None:
+            office = Office.objects.visible_to(user).filter(pk=feed.office_id).first()
+            if office is None:
+                raise Http404
+        sessions = calendar_sessions(user, first, last, office=office)
+        name = _("Consultation sessions") + (f" — {office.label}" if office else "")
+        response = HttpResponse(calendar_ics(sessions, name=name), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="sessions.ics"'
+        response["Cache-Control"] = "private, no-store"
+        return response
