@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
@@ -177,16 +178,17 @@ class SessionDetailView(LoginRequiredMixin, DetailView):
 
 
 def _writable_office(request):
-    """The center from ``?office=``: 404 outside the user's write scope; 403 for one who plans nothing."""
+    """The center from ``?office=`` (or the user's only one): 404 outside the write scope; 403 for non-planners.
+
+    None when the user plans for several centers and named none: the page asks which.
+    """
     require(can(request.user, SESSION_PLAN, None), _("Only ministry staff plan sessions."))
     writable = Office.objects.filter(allowed_q(request.user, SESSION_PLAN))
     code = request.GET.get("office")
     if code:
         return get_object_or_404(writable, code=code)
     only = list(writable[:2])
-    if len(only) != 1:
-        raise Http404(_("Choose a center."))
-    return only[0]
+    return only[0] if len(only) == 1 else None
 
 
 class PlanFormMixin(LoginRequiredMixin):
@@ -197,6 +199,13 @@ class PlanFormMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.office = self.get_office()
+        if self.office is None:
+            if request.method != "GET":
+                raise Http404
+            offices = Office.objects.filter(allowed_q(request.user, SESSION_PLAN))
+            return TemplateResponse(
+                request, "cooperation/session_office_choice.html", {"offices": offices, "heading": self.heading}
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_office(self):
