@@ -229,7 +229,7 @@ class _Writer:
         held = [(s, ms) for s, ms, _a in self.pending if s.status == Session.Status.HELD]
         figures = {}
         activities = []
-        for session, municipalities in held:
+        for session, _municipalities in held:
             counts = {f: self.rng.randint(0, 4) for f in self.rng.sample(ConsultationField.values, k=3)}
             figures[id(session)] = counts
             session.consultations = sum(counts.values())

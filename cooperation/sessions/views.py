@@ -44,7 +44,7 @@ def _form_errors(form, error: ValidationError) -> None:
 
 
 class CalendarFilterMixin(LoginRequiredMixin):
-    """Reads ``office``, ``prefecture``, ``municipality``, ``kind``, ``status``; one outside the user's scope is a 404."""
+    """Reads ``office``, ``prefecture``, ``municipality``, ``kind``, ``status``; one outside the scope is a 404."""
 
     def filters(self) -> dict:
         user, params = self.request.user, self.request.GET

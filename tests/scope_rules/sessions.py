@@ -10,7 +10,7 @@ import datetime
 from cooperation.disasters.services import disaster_declare, special_office_open
 from cooperation.fiscal import today
 from cooperation.sessions.models import Recurrence
-from cooperation.sessions.services import calendar_feed_create, session_create, session_series_create
+from cooperation.sessions.services import calendar_feed_create, session_series_create
 from tests.scope_rules import Rule, statuses
 from tests.scope_rules.work import OTARU_HANDLE, OTARU_SEE, OTARU_WRITE, POST_ONLY
 
