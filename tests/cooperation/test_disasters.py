@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from cooperation.disasters.services import (
     disaster_close,
@@ -21,6 +22,13 @@ from cooperation.fiscal import today
 from cooperation.models import Disaster, Session
 from cooperation.sessions.models import Venue
 from offices.models import Municipality, Office, Prefecture
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """Messages are matched in English (the catalogue would give them in Japanese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -32,3 +32,19 @@ def test_demo_year_is_realistic_and_deterministic(master):
     demo.generate(user=user, today=DAY, seed=2026)
     assert _snapshot() == first
     assert Disaster.objects.count() == 1
+
+
+def test_demo_year_survives_the_main_generator_running_again(master):
+    """The main generator deletes its activities first (raw SQL); ours go after, in the same transaction."""
+    from django.db import transaction
+
+    from cooperation.demo import demo_data_generate
+
+    for _run in range(2):
+        with transaction.atomic():
+            report = demo_data_generate(years=1, seed=7, prefectures=["01"], today=DAY)
+            demo.generate(user=demo_user(), today=DAY, seed=7, prefectures=["01"])
+    assert report.created["activities"] > 0
+    assert Session.objects.filter(status="held").exclude(activity=None).exists()
+    held = Session.objects.filter(status="held").select_related("activity")
+    assert all(session.activity.date == session.date for session in held[:50])

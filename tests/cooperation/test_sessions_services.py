@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from cooperation.fiscal import today
 from cooperation.models import Activity, Progress, ProgressChange, Session, SessionSeries
@@ -24,6 +25,13 @@ from offices.models import Office
 
 T10 = datetime.time(10)
 T15 = datetime.time(15)
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """Messages are matched in English (the catalogue would give them in Japanese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
