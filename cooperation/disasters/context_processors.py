@@ -5,7 +5,7 @@ from django.utils.functional import SimpleLazyObject
 
 from cooperation.disasters.services import BANNER_GENERATION_KEY
 
-BANNER_SECONDS = 300
+BANNER_SECONDS = 60
 
 
 def _scope_key(user) -> str:

@@ -56,4 +56,6 @@ def calendar_ics(sessions, *, name: str) -> bytes:
             lines.append("{}: {}".format(_("Disaster"), session.disaster.name))
         event.add("description", "\n".join(lines))
         cal.add_component(event)
+    # A VTIMEZONE for every TZID used: Outlook needs it to place the times.
+    cal.add_missing_timezones()
     return cal.to_ical()

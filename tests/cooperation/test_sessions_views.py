@@ -198,3 +198,27 @@ def test_calendar_month_and_list_queries_do_not_grow_with_sessions(
         assert client.get(series.get_absolute_url()).status_code == HTTPStatus.OK
     with django_assert_max_num_queries(14):
         assert client.get(series.sessions.first().get_absolute_url()).status_code == HTTPStatus.OK
+
+
+def test_feed_is_valid_rfc5545_with_its_time_zone(client_for, center_sapporo, otaru, client):
+    from icalendar import Calendar
+
+    session_series_create(
+        by=center_sapporo,
+        office=Office.objects.get(code="sapporo"),
+        title="小樽市 定例行政相談",
+        recurrence=Recurrence.MONTHLY_DAY,
+        starts_on=today(),
+        ends_on=today() + datetime.timedelta(days=40),
+        start_time=datetime.time(10),
+        end_time=datetime.time(12),
+        municipalities=[otaru],
+    )
+    path = _feed_url(client_for(center_sapporo)).split("testserver", 1)[1]
+    body = client.get(path).content
+    assert b"BEGIN:VTIMEZONE" in body and b"TZID:Asia/Tokyo" in body
+    assert all(len(line) <= 75 for line in body.split(b"\r\n"))
+    parsed = Calendar.from_ical(body)
+    uids = [event["UID"] for event in parsed.walk("VEVENT")]
+    assert len(uids) == len(set(uids)) == 2
+    assert all(event["STATUS"] == "CONFIRMED" for event in parsed.walk("VEVENT"))
