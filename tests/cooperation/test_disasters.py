@@ -236,3 +236,27 @@ def test_disaster_page_queries_do_not_grow_with_local_governments(
         assert client.get(reverse("cooperation:disaster_report", args=[disaster.pk])).status_code == HTTPStatus.OK
     with django_assert_max_num_queries(10):
         assert client.get(reverse("cooperation:disaster_list")).status_code == HTTPStatus.OK
+
+
+def test_local_government_records_its_contact_and_venue_on_its_page(client_for, lg_otaru, lg_hakodate, otaru):
+    client = client_for(lg_otaru)
+    url = reverse("cooperation:preparedness_update", args=["012033"])
+    saved = client.post(url, {"liaison_department": "総務部 災害対策室", "liaison_phone": "0134-32-4111"})
+    assert saved.status_code == HTTPStatus.FOUND
+    assert otaru.preparedness.liaison_department == "総務部 災害対策室"
+    added = client.post(
+        url,
+        {
+            "action": "venue",
+            "venue-name": "小樽市民センター",
+            "venue-address": "小樽市色内2丁目13-5",
+            "venue-provided_by_municipality": "on",
+            "venue-for_disasters": "on",
+        },
+    )
+    assert added.status_code == HTTPStatus.FOUND
+    assert Venue.objects.get(municipality=otaru).for_disasters is True
+    other = client_for(lg_hakodate).post(url, {"liaison_department": "x", "liaison_phone": "0"})
+    assert other.status_code == HTTPStatus.NOT_FOUND
+    otaru.preparedness.refresh_from_db()
+    assert otaru.preparedness.liaison_department == "総務部 災害対策室"

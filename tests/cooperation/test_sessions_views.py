@@ -222,3 +222,29 @@ def test_feed_is_valid_rfc5545_with_its_time_zone(client_for, center_sapporo, ot
     uids = [event["UID"] for event in parsed.walk("VEVENT")]
     assert len(uids) == len(set(uids)) == 2
     assert all(event["STATUS"] == "CONFIRMED" for event in parsed.walk("VEVENT"))
+
+
+def test_proposal_is_taken_up_and_confirmed_through_the_pages(client_for, lg_otaru, center_sapporo, otaru):
+    proposed = client_for(lg_otaru).post(
+        reverse("cooperation:session_propose"),
+        {
+            "title": "小樽市 合同行政相談所（提案）",
+            "date": (today() + datetime.timedelta(days=20)).isoformat(),
+            "start_time": "10:00",
+            "end_time": "12:00",
+        },
+    )
+    session = Session.objects.get()
+    assert proposed.status_code == HTTPStatus.FOUND and session.status == "proposed"
+    sapporo = client_for(center_sapporo)
+    page = sapporo.get(session.get_absolute_url()).content.decode()
+    assert reverse("cooperation:session_transition", args=[session.pk, "accept"]) in page
+    sapporo.post(reverse("cooperation:session_transition", args=[session.pk, "accept"]), {"version": session.version})
+    session.refresh_from_db()
+    assert session.status == "planned"
+    stale = sapporo.post(
+        reverse("cooperation:session_transition", args=[session.pk, "cancel"]), {"version": session.version - 1}
+    )
+    assert stale.status_code == HTTPStatus.FOUND
+    session.refresh_from_db()
+    assert session.status == "planned"
