@@ -245,6 +245,19 @@ class Session(models.Model):
         return reverse("cooperation:session_detail", kwargs={"pk": self.pk})
 
     @property
+    def status_label(self) -> str:
+        """The status as people say it: a special office that is planned reads open, then closed after its days."""
+        if self.kind == Kind.SPECIAL_OFFICE and self.status == self.Status.PLANNED:
+            from cooperation.fiscal import today
+
+            day = today()
+            if self.date <= day <= self.last_day:
+                return str(_("open now"))
+            if day > self.last_day:
+                return str(_("closed"))
+        return self.get_status_display()
+
+    @property
     def last_day(self) -> datetime.date:
         return self.end_date or self.date
 
