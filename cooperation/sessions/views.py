@@ -491,34 +491,39 @@ class SessionProposeView(LoginRequiredMixin, FormView):
 class CalendarFeedListView(LoginRequiredMixin, TemplateView):
     """The user's feed addresses; POST ``make`` (optionally ``office``), ``renew`` or ``revoke`` a ``feed``.
 
-    A new address is shown on the page that answers the POST, once: only its hash is kept.
+    Only the hash of an address is kept, so a new one is shown once: the POST
+    keeps it in the user's session and redirects, and the page after it takes
+    it out of the session as it shows it.
     """
 
     template_name = "cooperation/calendarfeed_list.html"
+    SESSION_KEY = "calendar_feed_new_token"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        token = self.request.session.pop(self.SESSION_KEY, None)
         context.update(
             feeds=CalendarFeed.objects.filter(user=self.request.user).select_related("office"),
             offices=Office.objects.visible_to(self.request.user),
+            new_url=(
+                self.request.build_absolute_uri(reverse("cooperation:calendarfeed_ics", args=[token])) if token else ""
+            ),
         )
         return context
 
     def post(self, request):
         action = request.POST.get("action")
-        token = None
         try:
             if action == "make":
                 office = None
                 if request.POST.get("office"):
                     office = get_object_or_404(Office.objects.visible_to(request.user), code=request.POST["office"])
-                _feed, token = services.calendar_feed_create(by=request.user, office=office)
+                _feed, request.session[self.SESSION_KEY] = services.calendar_feed_create(by=request.user, office=office)
             elif action in ("renew", "revoke"):
-                feed = get_object_or_404(
-                    CalendarFeed.objects.filter(user=request.user), pk=request.POST.get("feed") or 0
-                )
+                mine = CalendarFeed.objects.filter(user=request.user)
+                feed = get_object_or_404(mine, pk=request.POST.get("feed") or 0)
                 if action == "renew":
-                    _feed, token = services.calendar_feed_renew(by=request.user, feed=feed)
+                    _feed, request.session[self.SESSION_KEY] = services.calendar_feed_renew(by=request.user, feed=feed)
                 else:
                     services.calendar_feed_revoke(by=request.user, feed=feed)
                     messages.success(request, _("The address was revoked: calendars using it get nothing more."))
@@ -527,10 +532,7 @@ class CalendarFeedListView(LoginRequiredMixin, TemplateView):
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
-        context = self.get_context_data()
-        if token:
-            context["new_url"] = request.build_absolute_uri(reverse("cooperation:calendarfeed_ics", args=[token]))
-        return self.render_to_response(context)
+        return redirect("cooperation:calendarfeed_list")
 
 
 class CalendarFeedIcsView(View):

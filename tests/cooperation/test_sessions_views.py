@@ -42,8 +42,11 @@ def _plan_otaru_series(client, otaru, venue, starts_on):
 
 def _feed_url(client, office_code=""):
     response = client.post(reverse("cooperation:calendarfeed_list"), {"action": "make", "office": office_code})
-    assert response.status_code == HTTPStatus.OK
-    return response.context["new_url"]
+    assert response.status_code == HTTPStatus.FOUND
+    page = client.get(response["Location"])
+    assert page.context["new_url"] in page.content.decode()
+    assert client.get(response["Location"]).context["new_url"] == "", "the address is shown once"
+    return page.context["new_url"]
 
 
 def test_done_when_series_for_otaru_reaches_calendar_feed_and_2_2(client_for, center_sapporo, lg_otaru, otaru):
@@ -101,7 +104,9 @@ def test_feed_revoked_or_renewed_answers_404(client_for, center_sapporo, client)
     assert client.get(path).status_code == HTTPStatus.OK
     feed = CalendarFeed.objects.get(user=center_sapporo)
     assert len(feed.token_hash) == 64 and path.split("/")[-1][:-4] not in feed.token_hash
-    renewed = sapporo_client.post(reverse("cooperation:calendarfeed_list"), {"action": "renew", "feed": feed.pk})
+    renewed = sapporo_client.post(
+        reverse("cooperation:calendarfeed_list"), {"action": "renew", "feed": feed.pk}, follow=True
+    )
     new_path = renewed.context["new_url"].split("testserver", 1)[1]
     assert client.get(path).status_code == HTTPStatus.NOT_FOUND
     assert client.get(new_path).status_code == HTTPStatus.OK

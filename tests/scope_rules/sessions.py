@@ -5,14 +5,27 @@ the statuses mirror those of 小樽市's page: planning is for ministry staff wi
 write scope on 札幌, confirming for 小樽市's own officer, reading for whoever sees 小樽市.
 """
 
+import dataclasses
 import datetime
 
 from cooperation.disasters.services import disaster_declare, special_office_open
 from cooperation.fiscal import today
 from cooperation.sessions.models import Recurrence
 from cooperation.sessions.services import calendar_feed_create, session_series_create
-from tests.scope_rules import Rule, statuses
+from tests.scope_rules import Rule as _Rule
+from tests.scope_rules import statuses
 from tests.scope_rules.work import OTARU_HANDLE, OTARU_SEE, OTARU_WRITE, POST_ONLY
+
+# ``writes`` (the models an accepted POST must change) is checked by the matrix on main (fd6a768); this
+# branch's Rule predates it, so it is passed only where Rule takes it. The lead can use ``Rule`` directly at merge.
+_TAKES_WRITES = "writes" in {f.name for f in dataclasses.fields(_Rule)}
+
+
+def Rule(**kwargs):  # noqa: N802 - stands for the dataclass
+    if not _TAKES_WRITES:
+        kwargs.pop("writes", None)
+    return _Rule(**kwargs)
+
 
 EVERYONE = statuses(200)
 SAPPORO_DESK = statuses(404, hq=200, viewer_hq=200, bureau_hokkaido=200, center_sapporo=200, viewer_sapporo=200)
@@ -143,8 +156,9 @@ RULES = [
     Rule(
         name="cooperation:calendarfeed_list",
         get=EVERYONE,
-        post=EVERYONE,
+        post=statuses(302),
         post_data=lambda world: {"action": "make", "office": ""},
+        writes=("cooperation.CalendarFeed",),
     ),
     # The token stands for its user: no sign-in, the same feed whoever fetches it.
     Rule(name="cooperation:calendarfeed_ics", get=EVERYONE, kwargs=_feed_token, anonymous=200),
@@ -166,6 +180,7 @@ RULES = [
         get=SAPPORO_PLAN_GET,
         query="office=sapporo",
         post=SAPPORO_PLAN_POST,
+        writes=("cooperation.Session", "cooperation.Participant"),
         post_data=_session_post,
         label="session_create-sapporo",
     ),
@@ -174,12 +189,14 @@ RULES = [
         get=SAPPORO_PLAN_GET,
         query="office=sapporo",
         post=SAPPORO_PLAN_POST,
+        writes=("cooperation.SessionSeries", "cooperation.Session"),
         post_data=_series_post,
     ),
     Rule(
         name="cooperation:session_propose",
         get=LOCAL_OFFICERS,
         post={role: (302 if status == 200 else status) for role, status in LOCAL_OFFICERS.items()},
+        writes=("cooperation.Session", "cooperation.Participant"),
         post_data=lambda world: {
             "title": "合同行政相談所（提案）",
             "date": (today() + datetime.timedelta(days=30)).isoformat(),
@@ -197,6 +214,7 @@ RULES = [
         get=OTARU_HANDLE_GET,
         kwargs=lambda world: {"pk": _otaru_series(world).pk},
         post=OTARU_HANDLE,
+        writes=("cooperation.SessionSeries", "cooperation.Session"),
         post_data=_series_update_post,
     ),
     Rule(name="cooperation:session_detail", get=OTARU_SEE, kwargs=lambda world: {"pk": _future_session(world).pk}),
@@ -205,6 +223,7 @@ RULES = [
         get=OTARU_HANDLE_GET,
         kwargs=lambda world: {"pk": _future_session(world).pk},
         post=OTARU_HANDLE,
+        writes=("cooperation.Session",),
         post_data=_session_update_post,
     ),
     Rule(
@@ -212,6 +231,7 @@ RULES = [
         get=OTARU_HANDLE_GET,
         kwargs=lambda world: {"pk": _past_session(world).pk},
         post=OTARU_HANDLE,
+        writes=("cooperation.Session", "cooperation.Activity", "cooperation.SessionFigure"),
         post_data=lambda world: {"version": _past_session(world).version, "field_tax": "2"},
     ),
     Rule(
@@ -219,6 +239,7 @@ RULES = [
         get=POST_ONLY,
         kwargs=lambda world: {"pk": _future_session(world).pk, "action": "cancel"},
         post=OTARU_HANDLE,
+        writes=("cooperation.Session",),
         post_data=lambda world: {"version": _future_session(world).version, "reason": "荒天"},
     ),
     Rule(
@@ -226,6 +247,7 @@ RULES = [
         get=POST_ONLY,
         kwargs=lambda world: {"pk": _future_session(world).pk, "action": "confirm"},
         post={**OTARU_HANDLE, "lg_otaru": 302, "hq": 403, "bureau_hokkaido": 403, "center_sapporo": 403},
+        writes=("cooperation.Participant",),
         label="session_transition-confirm",
     ),
     Rule(name="cooperation:disaster_list", get=EVERYONE),
@@ -234,6 +256,7 @@ RULES = [
         get=statuses(403, hq=200, bureau_hokkaido=200, bureau_chugoku_shikoku=200),
         # 北海道 is not among the 中国四国 bureau's choices: its form is shown again with the error, nothing declared.
         post=statuses(403, hq=302, bureau_hokkaido=302, bureau_chugoku_shikoku=200),
+        writes=("cooperation.Disaster",),
         post_data=lambda world: {
             "name": "地震",
             "kind": "earthquake",
@@ -248,6 +271,7 @@ RULES = [
         get=POST_ONLY,
         kwargs=lambda world: {"pk": _disaster(world).pk},
         post={**OTARU_HANDLE, "center_sapporo": 403},
+        writes=("cooperation.Disaster",),
         post_data=lambda world: {"version": _disaster(world).version, "ended_on": today().isoformat()},
     ),
     Rule(
@@ -255,6 +279,7 @@ RULES = [
         get=OTARU_HANDLE_GET,
         kwargs=lambda world: {"pk": _disaster(world).pk},
         post=OTARU_HANDLE,
+        writes=("cooperation.Session",),
         post_data=lambda world: {
             "office": world.sapporo_office.pk,
             "title": "小樽市 特別行政相談所",
@@ -269,6 +294,7 @@ RULES = [
         get=OTARU_HANDLE_GET,
         kwargs=lambda world: {"pk": _special_office(world).pk},
         post=OTARU_HANDLE,
+        writes=("cooperation.SpecialOfficeDay",),
         post_data=lambda world: {(today() - datetime.timedelta(days=1)).isoformat(): "9"},
     ),
     Rule(
@@ -291,6 +317,7 @@ RULES = [
         get=OTARU_SEE,
         kwargs=lambda world: {"lg_code": "012033"},
         post=OTARU_WRITE,
+        writes=("cooperation.Preparedness",),
         post_data=lambda world: {"liaison_department": "総務部 防災対策室", "liaison_phone": "0134-32-4111"},
     ),
 ]
