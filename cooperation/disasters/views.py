@@ -21,7 +21,7 @@ from cooperation.disasters.selectors import affected_contacts, daily_report
 from cooperation.fiscal import today
 from cooperation.sessions.models import Kind, Session, Venue
 from cooperation.sessions.services import venue_create
-from cooperation.views.mixins import require
+from cooperation.sessions.views import require
 from offices.models import Municipality, Office, Prefecture
 from offices.policies import DISASTER_DECLARE, DISASTER_REPORT, PREPAREDNESS_RECORD, allowed_q, can
 

@@ -9,8 +9,6 @@ governments to 実施 with that activity as evidence.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import secrets
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
@@ -23,7 +21,6 @@ from cooperation.activities.services import activity_create
 from cooperation.fiscal import today
 from cooperation.models import Activity, RequestItem
 from cooperation.sessions.events import (
-    CALENDAR_FEED_CHANGED,
     SESSION_CANCELLED,
     SESSION_CHANGED,
     SESSION_CONFIRMED,
@@ -33,26 +30,21 @@ from cooperation.sessions.events import (
 )
 from cooperation.sessions.models import (
     Agency,
-    CalendarFeed,
     ConsultationField,
     Kind,
     Participant,
     Session,
     SessionFigure,
-    SessionSeries,
     Venue,
 )
-from cooperation.sessions.recurrence import MAX_OCCURRENCES, occurrence_dates
 from offices import events
 from offices.models import Municipality, Office, User
 from offices.policies import (
     SESSION_CONFIRM,
     SESSION_PLAN,
     SESSION_PROPOSE,
-    NotAllowed,
     require,
 )
-from offices.scopes import office_scope_q
 
 SESSION_ITEM = "2-2"
 PLAN_FIELDS = ("title", "start_time", "end_time", "venue", "note")
@@ -122,181 +114,6 @@ def _bump(session: Session, version: int | None, **changes) -> None:
     for name, value in changes.items():
         setattr(session, name, value)
     session.version = (version or session.version) + 1
-
-
-# --- series ------------------------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def session_series_create(
-    *,
-    by: User | None,
-    office: Office,
-    title: str,
-    recurrence: str,
-    starts_on: datetime.date,
-    ends_on: datetime.date,
-    start_time: datetime.time,
-    end_time: datetime.time,
-    municipalities: Sequence[Municipality],
-    agencies: Sequence[Agency] = (),
-    venue: Venue | None = None,
-    kind: str = Kind.JOINT_SESSION,
-    note: str = "",
-) -> SessionSeries:
-    """Plan a recurring session and generate its dated occurrences (all planned). All or nothing."""
-    require(by, SESSION_PLAN, office)
-    municipalities = list(municipalities)
-    errors: list = []
-    if kind == Kind.SPECIAL_OFFICE:
-        errors.append(_("Special consultation offices are opened from the disaster's page."))
-    if ends_on < starts_on:
-        errors.append(_("The series ends before it starts."))
-    _check_plan(
-        office=office,
-        start_time=start_time,
-        end_time=end_time,
-        venue=venue,
-        municipalities=municipalities,
-        errors=errors,
-    )
-    if errors:
-        raise ValidationError(errors)
-    series = SessionSeries(
-        office=office,
-        kind=kind,
-        title=title,
-        venue=venue,
-        start_time=start_time,
-        end_time=end_time,
-        recurrence=recurrence,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        note=note,
-        created_by=by,
-    )
-    series.full_clean()
-    dates = occurrence_dates(recurrence, starts_on, ends_on)
-    if len(dates) > MAX_OCCURRENCES:
-        raise ValidationError(_("A series has at most {count} occurrences.").format(count=MAX_OCCURRENCES))
-    series.save()
-    series.municipalities.set(municipalities)
-    series.agencies.set(agencies)
-    for day in dates:
-        _occurrence_create(series, day, municipalities, agencies, by)
-    events.publish(
-        SESSION_PLANNED,
-        actor=by,
-        target=series.title,
-        data={"series_id": series.pk, "office_id": office.pk, "occurrences": len(dates)},
-    )
-    return series
-
-
-def _occurrence_create(series: SessionSeries, day, municipalities, agencies, by) -> Session:
-    session = Session.objects.create(
-        series=series,
-        office=series.office,
-        kind=series.kind,
-        title=series.title,
-        date=day,
-        start_time=series.start_time,
-        end_time=series.end_time,
-        venue=series.venue,
-        note=series.note,
-        created_by=by,
-    )
-    _set_participants(session, municipalities)
-    session.agencies.set(agencies)
-    return session
-
-
-@transaction.atomic
-def session_series_update(
-    *,
-    by: User | None,
-    series: SessionSeries,
-    version: int,
-    title: str,
-    start_time: datetime.time,
-    end_time: datetime.time,
-    ends_on: datetime.date,
-    municipalities: Sequence[Municipality],
-    agencies: Sequence[Agency] = (),
-    venue: Venue | None = None,
-    note: str = "",
-) -> dict:
-    """Change a series and the occurrences that still follow it; say what was kept.
-
-    Planned occurrences that were never edited on their own take the new
-    title, times, venue and participants; those past the new last date are
-    removed, new dates are added. Held, cancelled, proposed and individually
-    edited occurrences are never rewritten: they are returned under ``kept``
-    so the page can say so. Refused if someone else changed the series meanwhile.
-    """
-    require(by, SESSION_PLAN, series.office_id)
-    municipalities = list(municipalities)
-    errors: list = []
-    if ends_on < series.starts_on:
-        errors.append(_("The series ends before it starts."))
-    _check_plan(
-        office=series.office,
-        start_time=start_time,
-        end_time=end_time,
-        venue=venue,
-        municipalities=municipalities,
-        errors=errors,
-    )
-    if errors:
-        raise ValidationError(errors)
-    dates = occurrence_dates(series.recurrence, series.starts_on, ends_on)
-    if len(dates) > MAX_OCCURRENCES:
-        raise ValidationError(_("A series has at most {count} occurrences.").format(count=MAX_OCCURRENCES))
-    updated = SessionSeries.objects.filter(pk=series.pk, version=version).update(
-        version=F("version") + 1,
-        title=title,
-        start_time=start_time,
-        end_time=end_time,
-        ends_on=ends_on,
-        venue=venue,
-        note=note,
-    )
-    if not updated:
-        raise ValidationError(_("Someone else changed this series meanwhile: reload the page and try again."))
-    series.refresh_from_db()
-    series.municipalities.set(municipalities)
-    series.agencies.set(agencies)
-    occurrences = list(series.sessions.select_for_update().order_by("date"))
-    following = [s for s in occurrences if s.status == Session.Status.PLANNED and not s.detached]
-    kept = [s for s in occurrences if s not in following]
-    wanted = set(dates)
-    removed = [s for s in following if s.date not in wanted]
-    for session in removed:
-        session.delete()
-    changed = 0
-    for session in following:
-        if session.date not in wanted:
-            continue
-        _bump(session, None, title=title, start_time=start_time, end_time=end_time, venue=venue, note=note)
-        _set_participants(session, municipalities)
-        session.agencies.set(agencies)
-        changed += 1
-    taken = {s.date for s in occurrences if s not in removed}
-    added = [_occurrence_create(series, day, municipalities, agencies, by) for day in dates if day not in taken]
-    events.publish(
-        SESSION_CHANGED,
-        actor=by,
-        target=series.title,
-        data={
-            "series_id": series.pk,
-            "office_id": series.office_id,
-            "changed": changed,
-            "added": len(added),
-            "removed": len(removed),
-            "kept": [s.pk for s in kept],
-        },
-    )
-    return {"changed": changed, "added": len(added), "removed": len(removed), "kept": kept}
 
 
 # --- single sessions ---------------------------------------------------------------------------------------------
@@ -641,56 +458,3 @@ def venue_create(
     venue.full_clean()
     venue.save()
     return venue
-
-
-# --- calendar feeds ----------------------------------------------------------------------------------------------
-
-
-def feed_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@transaction.atomic
-def calendar_feed_create(*, by: User, office: Office | None = None) -> tuple[CalendarFeed, str]:
-    """Make a secret feed address for ``by`` (all its sessions, or one center's); returns the token once."""
-    if by is None or not by.is_authenticated:
-        raise NotAllowed(by, SESSION_PLAN)
-    if office is not None and not Office.objects.filter(office_scope_q(by), pk=office.pk).exists():
-        raise ValidationError(_("You do not work with that center."))
-    token = secrets.token_urlsafe(32)
-    feed = CalendarFeed.objects.create(user=by, office=office, token_hash=feed_token_hash(token))
-    events.publish(CALENDAR_FEED_CHANGED, actor=by, target=str(feed), data={"feed_id": feed.pk, "made": True})
-    return feed, token
-
-
-@transaction.atomic
-def calendar_feed_revoke(*, by: User, feed: CalendarFeed) -> CalendarFeed:
-    """End a feed address at once; only its owner may (the owner's calendar program then gets 404)."""
-    if by is None or feed.user_id != by.pk:
-        raise NotAllowed(by, SESSION_PLAN, feed)
-    if feed.revoked_at is None:
-        feed.revoked_at = timezone.now()
-        feed.save(update_fields=["revoked_at"])
-        events.publish(CALENDAR_FEED_CHANGED, actor=by, target=str(feed), data={"feed_id": feed.pk, "revoked": True})
-    return feed
-
-
-@transaction.atomic
-def calendar_feed_renew(*, by: User, feed: CalendarFeed) -> tuple[CalendarFeed, str]:
-    """Revoke a feed address and make another for the same calendar; returns the new token once."""
-    calendar_feed_revoke(by=by, feed=feed)
-    return calendar_feed_create(by=by, office=feed.office)
-
-
-def calendar_feed_resolve(token: str) -> CalendarFeed | None:
-    """The active feed of an active user for ``token``; None for anything else (the view answers 404)."""
-    if not token or len(token) > 100:
-        return None
-    feed = (
-        CalendarFeed.objects.select_related("user", "office")
-        .filter(token_hash=feed_token_hash(token), revoked_at=None, user__is_active=True)
-        .first()
-    )
-    if feed is not None:
-        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
-    return feed

@@ -2,14 +2,14 @@
 
 from django.urls import path
 
-from cooperation.sessions import views
+from cooperation.sessions import calendar_views, views
 
 urlpatterns = [
-    path("calendar/", views.SessionCalendarView.as_view(), name="session_calendar"),
-    path("calendar/list/", views.SessionListView.as_view(), name="session_list"),
-    path("calendar/print/", views.SessionListView.as_view(), {"printed": True}, name="session_print"),
-    path("calendar/feeds/", views.CalendarFeedListView.as_view(), name="calendarfeed_list"),
-    path("calendar/feeds/<str:token>.ics", views.CalendarFeedIcsView.as_view(), name="calendarfeed_ics"),
+    path("calendar/", calendar_views.SessionCalendarView.as_view(), name="session_calendar"),
+    path("calendar/list/", calendar_views.SessionListView.as_view(), name="session_list"),
+    path("calendar/print/", calendar_views.SessionListView.as_view(), {"printed": True}, name="session_print"),
+    path("calendar/feeds/", calendar_views.CalendarFeedListView.as_view(), name="calendarfeed_list"),
+    path("calendar/feeds/<str:token>.ics", calendar_views.CalendarFeedIcsView.as_view(), name="calendarfeed_ics"),
     path("sessions/new/", views.SessionCreateView.as_view(), name="session_create"),
     path("sessions/propose/", views.SessionProposeView.as_view(), name="session_propose"),
     path("sessions/series/new/", views.SessionSeriesCreateView.as_view(), name="sessionseries_create"),

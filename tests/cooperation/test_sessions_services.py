@@ -10,6 +10,7 @@ from cooperation.fiscal import today
 from cooperation.models import Activity, Progress, ProgressChange, Session, SessionSeries
 from cooperation.sessions.models import Recurrence, Venue
 from cooperation.sessions.recurrence import occurrence_dates
+from cooperation.sessions.series import session_series_create, session_series_update
 from cooperation.sessions.services import (
     session_cancel,
     session_confirm,
@@ -17,8 +18,6 @@ from cooperation.sessions.services import (
     session_figures_record,
     session_hold,
     session_propose,
-    session_series_create,
-    session_series_update,
     session_update,
 )
 from offices.models import Office

@@ -12,7 +12,7 @@ from django.urls import reverse
 from cooperation.fiscal import today
 from cooperation.models import CalendarFeed, Progress, Session, SessionSeries
 from cooperation.sessions.models import Recurrence, Venue
-from cooperation.sessions.services import session_series_create
+from cooperation.sessions.series import session_series_create
 from offices.models import Municipality, Office
 
 

@@ -10,8 +10,9 @@ import datetime
 
 from cooperation.disasters.services import disaster_declare, special_office_open
 from cooperation.fiscal import today
+from cooperation.sessions.feeds import calendar_feed_create
 from cooperation.sessions.models import Recurrence
-from cooperation.sessions.services import calendar_feed_create, session_series_create
+from cooperation.sessions.series import session_series_create
 from tests.scope_rules import Rule as _Rule
 from tests.scope_rules import statuses
 from tests.scope_rules.work import OTARU_HANDLE, OTARU_SEE, OTARU_WRITE, POST_ONLY
