@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cooperation.notifications.context_processors.notifications",
+                "cooperation.disasters.context_processors.disaster_banner",
             ],
         },
     },

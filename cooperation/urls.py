@@ -70,6 +70,8 @@ cooperation_patterns = [
     path("survey/import/", survey_views.SurveyImportView.as_view(), name="survey_import"),
     path("imports/<int:pk>/", survey_views.ImportBatchDetailView.as_view(), name="importbatch_detail"),
     # --- end survey export and import ---
+    path("", include("cooperation.sessions.urls")),
+    path("", include("cooperation.disasters.urls")),
 ]
 
 cooperation_patterns += [path("", include("cooperation.notifications.urls"))]  # notifications (issue 12)

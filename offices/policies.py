@@ -302,3 +302,95 @@ NOTIFICATION_RETRY = register(
     _("send failed mail again"),
     lambda user, target: scopes.is_headquarters(user, write=True),
 )
+
+
+# --- sessions and disasters (issue 14) -----------------------------------------------------------------------------
+#
+# session.plan      center (Office)          ministry staff whose write scope holds the center
+# session.confirm   local government         the officer of that local government (not ministry staff)
+# session.propose   local government         the same
+# disaster.declare  prefecture, or None      headquarters; a bureau for the prefectures of its region
+# disaster.report   disaster                 ministry staff whose write scope holds an affected local government
+# preparedness.record local government       its write scope (center, bureau, HQ, its own officer)
+
+
+def _local_officer_q(user) -> Q:
+    """Q on Municipality: the local governments whose own officer the user is (read-only roles excluded)."""
+    from offices.models import Role
+
+    query = scopes.NOTHING
+    for role in scopes._roles(user, write=True):
+        if role.kind == Role.Kind.MUNICIPALITY:
+            query |= Q(pk=role.municipality_id)
+        elif role.kind == Role.Kind.PREFECTURE:
+            query |= Q(prefecture=role.prefecture_id, kind="prefecture")
+    return query
+
+
+def _declare_q(user) -> Q:
+    """Q on Prefecture: headquarters every one, a bureau those of its region and branches."""
+    from offices.models import Role
+
+    query = scopes.NOTHING
+    for role in scopes._roles(user, write=True):
+        if role.kind == Role.Kind.HEADQUARTERS:
+            return Q()
+        if role.kind == Role.Kind.BUREAU:
+            query |= scopes.region_q(role.region_id, "region")
+    return query
+
+
+def _may_report(user, disaster) -> bool:
+    if disaster is None:
+        return False
+    return disaster.municipalities.filter(_ministry_municipality_q(user)).exists()
+
+
+PREFECTURE = _LazyModel("Prefecture")
+
+SESSION_PLAN = register(
+    "session.plan",
+    _("plan consultation sessions"),
+    lambda user, target: (
+        scopes.is_ministry_staff(user, write=True)
+        if target is None
+        else _exists("Office", _office_write_q(user), target)
+    ),
+    model=OFFICE,
+    q=_office_write_q,
+)
+SESSION_CONFIRM = register(
+    "session.confirm",
+    _("confirm consultation sessions"),
+    lambda user, target: _exists("Municipality", _local_officer_q(user), target),
+    model=MUNICIPALITY,
+    q=_local_officer_q,
+)
+SESSION_PROPOSE = register(
+    "session.propose",
+    _("propose consultation sessions"),
+    lambda user, target: (
+        bool(_local_officer_q(user) != scopes.NOTHING)
+        if target is None
+        else _exists("Municipality", _local_officer_q(user), target)
+    ),
+    model=MUNICIPALITY,
+    q=_local_officer_q,
+)
+DISASTER_DECLARE = register(
+    "disaster.declare",
+    _("declare disasters"),
+    lambda user, target: (
+        _declare_q(user) != scopes.NOTHING if target is None else _exists("Prefecture", _declare_q(user), target)
+    ),
+    model=PREFECTURE,
+    q=_declare_q,
+)
+DISASTER_REPORT = register("disaster.report", _("report special consultation offices"), _may_report)
+PREPAREDNESS_RECORD = register(
+    "preparedness.record",
+    _("record disaster preparedness"),
+    lambda user, target: _exists("Municipality", _municipality_write_q(user), target),
+    model=MUNICIPALITY,
+    q=_municipality_write_q,
+)

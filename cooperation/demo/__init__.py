@@ -46,6 +46,7 @@ from cooperation.models import (
 )
 from cooperation.notifications import demo as notifications_demo
 from cooperation.progress.services import PROGRESS_STATE_FIELDS
+from cooperation.sessions import demo as sessions_demo
 from offices.db import chunks, update_columns
 from offices.models import User
 
@@ -132,6 +133,9 @@ def demo_data_generate(
         generator = Generator(years=years, seed=seed, scale=scale, today=today or fiscal.today(), user=user)
         generator.prefectures = prefectures
         report.created = generator.run()
+        report.created.update(
+            sessions_demo.generate(user=user, today=generator.today, seed=seed, prefectures=prefectures)
+        )
         report.created["notifications"] = notifications_demo.generate()
     report.seconds = time.monotonic() - started
     return report

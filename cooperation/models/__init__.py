@@ -6,6 +6,7 @@ models live beside their services and views (``progress/``, ``activities/``,
 """
 
 from cooperation.activities.models import Activity, Attachment, PrivateStorage, attachment_storage
+from cooperation.disasters.models import Disaster, Preparedness, SpecialOfficeDay
 from cooperation.notifications.models import Notification, NotificationPreference, OutgoingMail
 from cooperation.progress.models import (
     STAGE_LEVELS,
@@ -16,9 +17,28 @@ from cooperation.progress.models import (
     Stage,
 )
 from cooperation.referrals.models import Referral, ReferralEvent
+from cooperation.sessions.models import (
+    Agency,
+    CalendarFeed,
+    Participant,
+    Session,
+    SessionFigure,
+    SessionSeries,
+    Venue,
+)
 from cooperation.survey.models import ImportBatch
 
 __all__ = [
+    "Agency",
+    "CalendarFeed",
+    "Disaster",
+    "Participant",
+    "Preparedness",
+    "Session",
+    "SessionFigure",
+    "SessionSeries",
+    "SpecialOfficeDay",
+    "Venue",
     "STAGE_LEVELS",
     "Activity",
     "Attachment",
