@@ -5,7 +5,7 @@ models live beside their services and views (``progress/``, ``activities/``,
 ``referrals/``, ``survey/``).
 """
 
-from cooperation.activities.models import Activity, Attachment, PrivateStorage, attachment_storage
+from cooperation.activities.models import Activity, ActivityVersion, Attachment, PrivateStorage, attachment_storage
 from cooperation.progress.models import (
     STAGE_LEVELS,
     Category,
@@ -20,6 +20,7 @@ from cooperation.survey.models import ImportBatch
 __all__ = [
     "STAGE_LEVELS",
     "Activity",
+    "ActivityVersion",
     "Attachment",
     "Category",
     "ImportBatch",
