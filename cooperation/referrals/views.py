@@ -93,7 +93,7 @@ class ReferralDetailView(ScopedMixin, DetailView):
             data={
                 "referral_id": self.object.pk,
                 "municipality_id": self.object.municipality_id,
-                "text_shown": self.context_data["may_read_text"],
+                "text_shown": response.context_data["may_read_text"],
             },
             request=request,
         )
