@@ -112,6 +112,9 @@ def desk_rows(user, office: Office, *, today: datetime.date) -> list[DeskRow]:
     return list(rows.values())
 
 
+ACTIVITY_MUNICIPALITIES = Activity.municipalities.through
+
+
 class OfficeDeskView(ScopedMixin, DetailView):
     """Visible to ministry staff whose scope covers the center; everyone else gets a 404."""
 
@@ -145,7 +148,19 @@ class OfficeDeskView(ScopedMixin, DetailView):
             .filter(office=office)
             .select_related("municipality")
             .order_by("received_on", "id"),
-            recent=activities.prefetch_related(visible_municipalities).order_by("-date", "-id")[:RECENT_ACTIVITIES],
+            # Also those another center logged with local governments this center serves (a 北海道-wide meeting).
+            recent=Activity.objects.visible_to(user)
+            .filter(
+                Q(office=office)
+                | Q(
+                    pk__in=Activity.municipalities.through.objects.filter(municipality__office=office).values(
+                        "activity"
+                    )
+                )
+            )
+            .select_related("item")
+            .prefetch_related(visible_municipalities)
+            .order_by("-date", "-id")[:RECENT_ACTIVITIES],
             stale_count=sum(1 for row in rows if row.stale),
         )
         return context
