@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from cooperation.events import REFERRAL_FILED, REFERRAL_MOVED
 from cooperation.fiscal import format_date, today
-from cooperation.models import Referral, ReferralEvent, RequestItem
+from cooperation.models import ProgressChange, Referral, ReferralEvent, RequestItem
 from cooperation.privacy.detectors import find_personal_information, findings_message
+from cooperation.progress.corrections import latest_change, progress_correct
 from cooperation.progress.services import progress_advance_to_done
 from cooperation.referrals.events import REFERRAL_CHANGED, REFERRAL_PERSONAL_INFO_CONFIRMED
 from offices import events
@@ -149,7 +150,11 @@ def referral_create(
         not_personal=not_personal,
     )
     referral.personal_info_confirmed = confirmed
-    first = not Referral.objects.filter(municipality=municipality, direction=direction).exists()
+    first = (
+        not Referral.objects.filter(municipality=municipality, direction=direction)
+        .exclude(outcome=Referral.Outcome.WITHDRAWN)
+        .exists()
+    )
     referral.save()
     ReferralEvent.objects.create(
         referral=referral,
@@ -384,8 +389,10 @@ def referral_withdraw(
 ) -> Referral:
     """The filing side withdraws a referral the other side has not acknowledged: closed as 取下げ.
 
-    Its first-referral stage change, if any, stays (the stage is corrected,
-    if need be, by a correcting change on the local government's page).
+    A withdrawn referral is no evidence: the stage change its filing caused
+    (a first referral's 実施) is reverted by a correcting change if it is
+    still in force; if a later change replaced it, it stays, and the next
+    referral counts as the first again only for what it can still move.
     """
     current = _locked(referral)
     require(by, REFERRAL_WITHDRAW, current)
@@ -403,6 +410,11 @@ def referral_withdraw(
         at=now,
         personal_info_confirmed=confirmed,
     )
+    for change in ProgressChange.objects.filter(referral=current, correction__isnull=True):
+        if latest_change(change.progress_id) == change:
+            progress_correct(
+                change=change, by=by, reason=_("Referral withdrawn: {note}").format(note=note.strip() or "—")
+            )
     event_from = current.status
     current.status = Referral.Status.CLOSED
     current.outcome = Referral.Outcome.WITHDRAWN

@@ -177,3 +177,29 @@ def test_viewers_of_the_center_read_the_text_but_do_not_handle(otaru, lg_otaru, 
     referral = file(lg_otaru, otaru)
     assert policies.can(viewer_sapporo, policies.REFERRAL_READ_TEXT, referral)
     assert not policies.can(viewer_sapporo, policies.REFERRAL_HANDLE, referral)
+
+
+def test_withdrawing_a_first_referral_reverts_the_stage_it_moved(otaru, lg_otaru):
+    referral = file(lg_otaru, otaru)
+    progress = Progress.objects.get(municipality=otaru, item__code="2-3")
+    assert progress.stage == Stage.DONE
+    referral_withdraw(referral=referral, by=lg_otaru, note="誤って提出")
+    progress.refresh_from_db()
+    assert progress.stage == Stage.NOT_STARTED
+    moved = progress.changes.get(referral=referral)
+    assert "誤って提出" in progress.changes.get(corrects=moved).note
+    again = file(lg_otaru, otaru)
+    progress.refresh_from_db()
+    assert (progress.stage, progress.changes.order_by("-id").first().referral) == (Stage.DONE, again)
+
+
+def test_withdrawing_keeps_a_stage_a_later_change_replaced(otaru, lg_otaru):
+    from cooperation.progress.services import progress_update
+
+    referral = file(lg_otaru, otaru)
+    progress = Progress.objects.get(municipality=otaru, item__code="2-3")
+    progress_update(progress=progress, stage=Stage.ESTABLISHED, by=lg_otaru)
+    referral_withdraw(referral=referral, by=lg_otaru)
+    progress.refresh_from_db()
+    assert progress.stage == Stage.ESTABLISHED
+    assert not progress.changes.filter(corrects__isnull=False).exists()
