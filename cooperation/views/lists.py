@@ -276,6 +276,7 @@ class ReferralListView(ScopedListView):
             "agency": ExportColumn("agency"),
             "status": ExportColumn("status", choice_labels(Referral, "status")),
             "outcome": ExportColumn("outcome", choice_labels(Referral, "outcome")),
+            "direction": ExportColumn("direction", choice_labels(Referral, "direction")),
         }
 
 

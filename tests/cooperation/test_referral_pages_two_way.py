@@ -152,3 +152,12 @@ def test_redact_command_reports_what_it_did(otaru, center_sapporo, settings):
     assert Referral.objects.get(pk=referral.pk).summary
     call_command("redact_referrals", stdout=StringIO())
     assert Referral.objects.get(pk=referral.pk).summary == ""
+
+
+def test_referral_list_filters_by_direction_and_shows_it(client_for, center_sapporo, otaru, lg_otaru):
+    filed(otaru, lg_otaru)
+    filed(otaru, center_sapporo, direction="to_municipality")
+    response = client_for(center_sapporo).get(reverse("cooperation:referral_list") + "?direction=to_municipality")
+    rows = list(response.context["table"].rows)
+    assert [row.record.direction for row in rows] == ["to_municipality"]
+    assert "センター → 地方公共団体" in response.content.decode()
