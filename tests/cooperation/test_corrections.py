@@ -244,3 +244,41 @@ def test_the_also_move_to_done_box_is_not_ticked_by_default(client_for, center_s
     assert response.status_code == HTTPStatus.OK
     assert 'name="advance"' in response.content.decode()
     assert "checked" not in response.content.decode().split('name="advance"')[1].split(">")[0]
+
+
+def _year_counts():
+    from cooperation import fiscal, reports
+    from cooperation.models import Referral
+
+    return reports.fiscal_year_counts(
+        activities=Activity.objects.all(), referrals=Referral.objects.all(), year=fiscal.fiscal_year(today())
+    )
+
+
+def _by_kind(counts):
+    return {entry.kind: entry.count for entry in counts.activities if entry.count}
+
+
+def test_editing_the_kind_moves_the_activity_in_the_yearly_counts_and_cancelling_removes_it(otaru, center_sapporo):
+    activity = briefing(otaru, center_sapporo, advance=False, day=today())
+    assert _by_kind(_year_counts()) == {"briefing": 1}
+    activity_update(activity=activity, by=center_sapporo, reason="種類の誤り", kind="other")
+    assert _by_kind(_year_counts()) == {"other": 1}
+    activity_cancel(activity=activity, by=center_sapporo, reason="重複登録")
+    assert _by_kind(_year_counts()) == {}
+    assert Activity.all_objects.get(pk=activity.pk).versions.count() == 2
+
+
+def test_redaction_leaves_the_yearly_referral_counts_unchanged(otaru, center_sapporo, settings):
+    from cooperation.models import Referral
+    from cooperation.referrals.retention import referrals_redact
+    from cooperation.referrals.services import referral_create, referral_transition
+
+    settings.REFERRAL_RETENTION_DAYS = 0
+    referral = referral_create(by=None, municipality=otaru, received_on=today(), topic="tax", summary="国税の相談")
+    referral_transition(referral=referral, to_status="closed", outcome="resolved", by=center_sapporo)
+    before = _year_counts()
+    assert referrals_redact(now=timezone.now() + datetime.timedelta(seconds=1)) == 1
+    assert Referral.objects.get(pk=referral.pk).summary == ""
+    assert _year_counts() == before
+    assert (before.referrals_opened, before.referrals_closed) == (1, 1)
