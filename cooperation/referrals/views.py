@@ -25,6 +25,7 @@ from cooperation.referrals.forms import (
     ReferralWithdrawForm,
 )
 from cooperation.referrals.services import (
+    EDITABLE_FIELDS,
     REFERRAL_TRANSITIONS,
     referral_create,
     referral_reopen,
@@ -105,8 +106,14 @@ class ReferralDetailView(ScopedMixin, DetailView):
         user = self.request.user
         may_handle = policies.can(user, policies.REFERRAL_HANDLE, referral)
         allowed = REFERRAL_TRANSITIONS[referral.status] if may_handle else set()
+        steps = list(referral.events.select_related("by").order_by("at", "id"))
+        labels = {name: Referral._meta.get_field(name).verbose_name for name in EDITABLE_FIELDS}
+        for step in steps:
+            step.previous_items = [
+                (labels[name], value) for name, value in step.previous.items() if name in labels and value != ""
+            ]
         context.update(
-            events=referral.events.select_related("by").order_by("at", "id"),
+            events=steps,
             may_read_text=policies.can(user, policies.REFERRAL_READ_TEXT, referral),
             may_handle=may_handle,
             can_acknowledge=Referral.Status.ACKNOWLEDGED in allowed,

@@ -161,3 +161,13 @@ def test_referral_list_filters_by_direction_and_shows_it(client_for, center_sapp
     rows = list(response.context["table"].rows)
     assert [row.record.direction for row in rows] == ["to_municipality"]
     assert "センター → 地方公共団体" in response.content.decode()
+
+
+def test_the_timeline_shows_the_values_before_an_edit(client_for, lg_otaru, otaru):
+    from cooperation.referrals.services import referral_update
+
+    referral = filed(otaru, lg_otaru, summary="当初の記載")
+    referral_update(referral=referral, by=lg_otaru, summary="訂正後の記載")
+    html = client_for(lg_otaru).get(referral.get_absolute_url()).content.decode()
+    assert "当初の記載" in html.split('id="timeline-heading"')[1]
+    assert "訂正後の記載" in html.split('id="referral-summary"')[1].split("</div>")[0]
