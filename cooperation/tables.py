@@ -263,6 +263,10 @@ class ProgressChangeTable(SiteTable):
         return self.render_recorded_by(value)
 
     def _evidence(self, record):
+        if record.corrects_id:
+            return record.progress.municipality.get_absolute_url(), gettext(
+                "Correction of the change of {date}"
+            ).format(date=fiscal.format_date(record.corrects.effective_date))
         if record.activity_id:
             activity = record.activity
             return activity.get_absolute_url(), gettext("Activity: {title}").format(title=activity.title)

@@ -282,3 +282,13 @@ def test_redaction_leaves_the_yearly_referral_counts_unchanged(otaru, center_sap
     assert Referral.objects.get(pk=referral.pk).summary == ""
     assert _year_counts() == before
     assert (before.referrals_opened, before.referrals_closed) == (1, 1)
+
+
+def test_the_history_list_and_its_download_name_the_correction(otaru, center_sapporo, client_for, hq):
+    wrong = progress_update(progress=briefing_progress(otaru), stage=Stage.DONE, by=center_sapporo)
+    progress_correct(change=wrong, by=center_sapporo, reason="誤り")
+    url = reverse("cooperation:progresschange_list") + "?item=1-1"
+    html = client_for(hq).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Correction of the change of" in html
+    download = client_for(hq).get(url + "&_export=csv").content.decode("utf-8-sig")
+    assert "の変更の訂正" in download or "Correction of the change of" in download
