@@ -48,7 +48,7 @@ class ProgressUpdateForm(forms.Form):
         label=_("Note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required for “Not feasible for now”: give the reason."),
+        help_text=_("Required for “Not feasible for now” and for a move back down the ladder: give the reason."),
     )
 
     def __init__(self, *args, progress, **kwargs):
