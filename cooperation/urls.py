@@ -7,8 +7,8 @@ is listed in tests/scope_rules.py (a route without one fails the build).
 from django.contrib import admin
 from django.urls import include, path
 
-from cooperation.activities import views as activity_correction_views
-from cooperation.referrals import views as two_way_referral_views
+from cooperation.activities import correction_views as activity_correction_views
+from cooperation.referrals import two_way_views as two_way_referral_views
 from cooperation.views import activities as activity_views
 from cooperation.views import dashboard as dashboard_views
 from cooperation.views import desk as desk_views

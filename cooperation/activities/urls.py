@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cooperation.activities import views
+from cooperation.activities import correction_views as views
 
 urlpatterns = [
     path("activities/<int:pk>/edit/", views.ActivityUpdateView.as_view(), name="activity_update"),

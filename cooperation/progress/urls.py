@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cooperation.progress import views
+from cooperation.progress import correction_views as views
 
 urlpatterns = [
     path("history/<int:pk>/correct/", views.ProgressChangeCorrectView.as_view(), name="progresschange_correct"),

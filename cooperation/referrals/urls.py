@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cooperation.referrals import views
+from cooperation.referrals import two_way_views as views
 
 urlpatterns = [
     path("referrals/<int:pk>/edit/", views.ReferralUpdateView.as_view(), name="referral_update"),
