@@ -6,7 +6,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_YEARS ?= 3
 
-.PHONY: run test test-fast e2e bench lint messages setup-demo clean
+.PHONY: run test test-fast e2e bench lint messages setup-demo demo-regenerate clean
+
+# The settings default to production; the development targets say so explicitly.
+run test test-fast setup-demo demo-regenerate messages: export DJANGO_DEBUG = 1
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -21,13 +24,20 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed-run
 
+# A second `make run` keeps what people entered: demo data is created only in a database without history.
 run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_master_data
 	$(BIN)/python manage.py setup_demo --years $(DEMO_YEARS)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Replace the demo data and reset the demo accounts (records people entered stay).
+demo-regenerate: $(VENV)/.installed-run
+	$(BIN)/python manage.py setup_demo --years $(DEMO_YEARS) --regenerate
+
 test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -45,6 +55,7 @@ loadtest: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 messages: $(VENV)/.installed-dev
 	$(BIN)/python manage.py makemessages -l ja -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=artifacts

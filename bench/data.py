@@ -3,7 +3,7 @@
 Two generators, chosen by BENCH_GENERATOR (default ``auto``):
 
 - ``demo``: the product's own ``generate_demo_data --years N --scale 3``
-  (cooperation/demo.py), which writes the history through
+  (cooperation/demo/), which writes the history through
   ``progress_update_many`` — used whenever the command exists. At ten years
   and scale 3 it makes about 157,000 activities, 74,000 referrals and
   110,000 progress changes.
@@ -166,7 +166,7 @@ def counts() -> dict[str, int]:
 
 
 def demo_generator_available() -> bool:
-    """The core's ``generate_demo_data`` command (cooperation/demo.py) is in this checkout."""
+    """The core's ``generate_demo_data`` command (cooperation/demo/) is in this checkout."""
     import importlib.util
 
     return importlib.util.find_spec("cooperation.demo") is not None

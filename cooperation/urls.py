@@ -1,21 +1,21 @@
 """Site URLs: the admin, accounts and the cooperation screens.
 
 Each area keeps its routes in its own block below; every route's scope rule
-is listed in tests/scope_rules.py (a route without one fails the build).
+is listed in tests/scope_rules/ (tests/test_scope_matrix.py fails the build for a route without one).
 """
 
 from django.contrib import admin
 from django.urls import include, path
 
 from cooperation.activities import correction_views as activity_correction_views
+from cooperation.activities import views as activity_views
+from cooperation.desk import views as desk_views
+from cooperation.lists import views as list_views
+from cooperation.progress import views as municipality_views
 from cooperation.referrals import two_way_views as two_way_referral_views
-from cooperation.views import activities as activity_views
-from cooperation.views import dashboard as dashboard_views
-from cooperation.views import desk as desk_views
-from cooperation.views import lists as list_views
-from cooperation.views import municipality as municipality_views
-from cooperation.views import reports as report_views
-from cooperation.views import survey as survey_views
+from cooperation.reporting import dashboard as dashboard_views
+from cooperation.reporting import prefecture as report_views
+from cooperation.survey import views as survey_views
 
 cooperation_patterns = [
     # --- dashboard and prefecture reports ---

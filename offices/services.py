@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from offices import audit, events
 from offices.models import AuditEvent, Municipality, Office, Prefecture, Region, Role, User
-from offices.scopes import can_manage_users, manageable_users_q
+from offices.policies import USER_MANAGE, require
 from offices.validators import validate_lg_code
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -220,11 +220,17 @@ def _role_target(kind_target):
 
 
 @transaction.atomic
-def demo_accounts_create(*, password: str) -> list:
-    """Create (or reset) the demo accounts, all sharing ``password``; returns the users."""
+def demo_accounts_create(*, password: str, reset: bool = False) -> list:
+    """Create the demo accounts that do not exist yet, all sharing ``password``; returns the users created.
+
+    An existing account is left as people left it (its password, roles,
+    address), unless ``reset`` puts every demo account back as shipped.
+    """
     users = []
     for username, display_name, kind, target, read_only in DEMO_ACCOUNTS:
-        user, _created = User.objects.get_or_create(username=username)
+        user, created = User.objects.get_or_create(username=username)
+        if not created and not reset:
+            continue
         user.display_name = display_name
         user.is_active = True
         user.is_staff = kind == "headquarters" and not read_only
@@ -323,11 +329,6 @@ def login_failure_record(*, username: str, request=None) -> bool:
 USER_FIELDS = ("display_name", "email")
 
 
-def _require_manageable(by: User, user: User) -> None:
-    if not User.objects.filter(manageable_users_q(by), pk=user.pk).exists():
-        raise PermissionDenied(_("You may not manage this user."))
-
-
 def roles_describe(roles) -> list[dict]:
     """Roles as sorted plain data, the before/after of a role_changed audit event."""
     return sorted((role.describe() for role in roles), key=lambda item: (item["kind"], item["target"]))
@@ -360,8 +361,7 @@ def user_create(
     user with every one of its roles (a bureau cannot create a headquarters
     user or one outside its region), or nothing is written.
     """
-    if not can_manage_users(by):
-        raise PermissionDenied(_("You may not manage users."))
+    require(by, USER_MANAGE)
     if not roles:
         raise ValidationError(_("Give the user at least one role."))
     user = User(username=username, display_name=display_name, email=email)
@@ -369,7 +369,7 @@ def user_create(
     user.full_clean(exclude=["password"])
     user.save()
     _roles_replace(user, roles)
-    _require_manageable(by, user)
+    require(by, USER_MANAGE, user)
     audit_record(
         action=AuditEvent.Action.USER_CREATED,
         actor=by,
@@ -395,7 +395,7 @@ def user_update(
     Nobody changes their own roles (ask another manager), so no one can lift
     their own rights. Scope is checked before and after the change.
     """
-    _require_manageable(by, user)
+    require(by, USER_MANAGE, user)
     if not roles:
         raise ValidationError(_("Give the user at least one role."))
     before_roles = roles_describe(user.roles.all())
@@ -418,7 +418,7 @@ def user_update(
         )
     if before_roles != after_roles:
         _roles_replace(user, roles)
-        _require_manageable(by, user)
+        require(by, USER_MANAGE, user)
         audit_record(
             action=AuditEvent.Action.ROLE_CHANGED,
             actor=by,
@@ -432,7 +432,7 @@ def user_update(
 @transaction.atomic
 def user_deactivate(*, by: User, user: User, request=None) -> User:
     """Deactivate an account (never delete it: its history keeps pointing at it); audited."""
-    _require_manageable(by, user)
+    require(by, USER_MANAGE, user)
     if user.pk == by.pk:
         raise PermissionDenied(_("You cannot deactivate your own account."))
     if not user.is_active:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 
-from offices import scopes, services
+from offices import policies, scopes, services
 from offices.forms import (
     AuditFilterForm,
     LoginForm,
@@ -67,7 +67,7 @@ class AccountManagerMixin(LoginRequiredMixin):
     """Headquarters and bureaus only (403 for everyone else); users outside their reach are a 404."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not scopes.can_manage_users(request.user):
+        if request.user.is_authenticated and not policies.can(request.user, policies.USER_MANAGE):
             raise PermissionDenied(_("Only headquarters and regional bureaus manage accounts."))
         return super().dispatch(request, *args, **kwargs)
 
@@ -147,7 +147,7 @@ class UserCreateView(UserFormMixin):
 
 class UserUpdateView(UserFormMixin):
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and scopes.can_manage_users(request.user):
+        if request.user.is_authenticated and policies.can(request.user, policies.USER_MANAGE):
             self.object = get_object_or_404(self.managed_users(), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
@@ -178,7 +178,7 @@ class UserDeactivateView(AccountManagerMixin, TemplateView):
     template_name = "offices/user_confirm_deactivate.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and scopes.can_manage_users(request.user):
+        if request.user.is_authenticated and policies.can(request.user, policies.USER_MANAGE):
             self.object = get_object_or_404(self.managed_users(), pk=kwargs["pk"])
             if self.object.pk == request.user.pk:
                 raise PermissionDenied(_("You cannot deactivate your own account."))
@@ -203,7 +203,7 @@ class AuditEventListView(AccountManagerMixin, ListView):
     def get_queryset(self):
         self.filter_form = AuditFilterForm(self.request.GET or None)
         events = AuditEvent.objects.select_related("actor").order_by("-at", "-id")
-        if not scopes.is_headquarters(self.request.user, write=True):
+        if not policies.can(self.request.user, policies.AUDIT_VIEW_ALL):
             managed = self.managed_users()
             usernames = managed.values("username")
             events = events.filter(

@@ -1,5 +1,7 @@
 """Shared fixtures: the national master data, a user of each demo role, logged-in clients."""
 
+import os
+
 import pytest
 from django.core.management import call_command
 from django.db import connections, transaction
@@ -7,6 +9,36 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 
 from offices.models import Municipality, Role, User
+
+# In CI (CI=true) a test that needs a missing tool (chromium, gettext) fails instead of being skipped:
+# a green run must have run everything. Locally the skip stays, with its reason.
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def missing_tool(reason: str):
+    """The mark for a test whose tool is missing: a skip locally, a failure in CI."""
+    return pytest.mark.missing_tool(reason=reason) if IN_CI else pytest.mark.skip(reason=reason)
+
+
+def pytest_runtest_setup(item):
+    mark = item.get_closest_marker("missing_tool")
+    if mark is not None:
+        pytest.fail("CI=true, so this is a failure, not a skip: " + mark.kwargs["reason"], pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name the PostgreSQL-only tests and how they ended, so a CI log shows they ran."""
+    outcomes = []
+    for name in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(name, []):
+            if "postgres" in getattr(report, "keywords", {}) and report.when in {"call", "setup"}:
+                if name != "passed" or report.when == "call":
+                    outcomes.append(f"{report.nodeid}: {name}")
+    if outcomes:
+        terminalreporter.write_sep("-", "PostgreSQL-only tests")
+        for line in outcomes:
+            terminalreporter.write_line(line)
+
 
 DEMO_ROLES = {
     # fixture name: (role kind, target field, natural key, read only)
@@ -33,7 +65,9 @@ def _fast_and_private(settings, tmp_path):
 
 def _only_test_blocks(connection) -> bool:
     """Inside the test's own transaction and no block opened by the code under test."""
-    return connection.in_atomic_block and all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+    return connection.in_atomic_block and all(
+        getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
+    )
 
 
 def _run_pending_hooks(connection) -> None:

@@ -4,9 +4,11 @@ A route without a rule in tests/scope_rules/ fails here, so a new view cannot
 land without someone deciding who may see and change it.
 """
 
+import hashlib
 from http import HTTPStatus
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -77,10 +79,29 @@ def test_get_status_for_role(rule, role, world, client_for):
 POST_CASES = [(rule, role) for rule in RULES if rule.post is not None for role in ROLES]
 
 
+def _fingerprint() -> dict[str, str]:
+    """A digest of every row of every model of the product, per model."""
+    digests = {}
+    for model in apps.get_models():
+        if model._meta.app_label in {"cooperation", "offices"}:
+            rows = model._base_manager.order_by("pk").values_list()
+            digests[model._meta.label] = hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+    return digests
+
+
 @pytest.mark.parametrize("rule, role", POST_CASES, ids=[f"{rule.id}-{role}" for rule, role in POST_CASES])
 def test_post_status_for_role(rule, role, world, client_for):
-    response = client_for(world.users[role]).post(_url(rule, world), rule.post_data(world))
+    client = client_for(world.users[role])
+    url, data = _url(rule, world), rule.post_data(world)
+    before = _fingerprint()
+    response = client.post(url, data)
     assert response.status_code == rule.post[role], _explain(response)
+    after = _fingerprint()
+    changed = {label for label, digest in after.items() if before.get(label) != digest}
+    if response.status_code == HTTPStatus.FOUND:
+        assert set(rule.writes) <= changed, f"an accepted POST must write {rule.writes}; it changed {changed}"
+    else:
+        assert changed == set(), f"a refused POST ({response.status_code}) changed {changed}"
 
 
 def _explain(response) -> str:

@@ -51,3 +51,22 @@ def test_defaults_are_japanese_tokyo_and_timezone_aware(settings):
     assert settings.TIME_ZONE == "Asia/Tokyo"
     assert settings.USE_TZ is True
     assert settings.AUTH_USER_MODEL == "offices.User"
+
+
+def test_without_django_debug_the_settings_are_production():
+    """DJANGO_DEBUG unset means production: it refuses to start without a key (make run sets DJANGO_DEBUG=1)."""
+    result = _manage("check", DJANGO_DEBUG="", DJANGO_ALLOWED_HOSTS="example.jp")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_hsts_subdomains_and_preload_are_opt_in():
+    code = (
+        "from django.conf import settings; print(settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD)"
+    )
+    production = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "example.jp"}
+    assert _manage("shell", "--no-imports", "-c", code, **production).stdout.split() == ["False", "False"]
+    chosen = _manage(
+        "shell", "--no-imports", "-c", code, DJANGO_HSTS_INCLUDE_SUBDOMAINS="1", DJANGO_HSTS_PRELOAD="1", **production
+    )
+    assert chosen.stdout.split() == ["True", "True"]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic.base import TemplateResponseMixin
 
+from cooperation.activities import views as base
 from cooperation.activities.corrections import (
     EDITABLE_FIELDS,
     KEEP,
@@ -17,9 +18,8 @@ from cooperation.activities.corrections import (
     evidenced_changes,
 )
 from cooperation.activities.forms import ActivityCancelForm, ActivityEditForm
+from cooperation.mixins import ScopedMixin, require
 from cooperation.models import Activity
-from cooperation.views import activities as base
-from cooperation.views.mixins import ScopedMixin, require
 from offices import policies
 
 

@@ -32,9 +32,6 @@ class ActivityQuerySet(models.QuerySet):
         )
         return self.filter(office_q | Q(touches_visible))
 
-    def editable_by(self, user):
-        return self.filter(office_scope_q(user, write=True, prefix="office__"))
-
     def standing(self):
         """Not cancelled: the activities lists, counts and reports take into account."""
         return self.filter(cancelled_at=None)

@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic.base import TemplateResponseMixin
 
+from cooperation.mixins import ScopedMixin, require
 from cooperation.models import ProgressChange
 from cooperation.progress.corrections import latest_change, progress_correct
 from cooperation.progress.forms import ProgressCorrectForm
-from cooperation.views.mixins import ScopedMixin, require
 from offices import policies
 
 

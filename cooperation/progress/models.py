@@ -74,9 +74,9 @@ class RequestItemQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def applicable_to(self, municipality: Municipality):
-        if municipality.is_prefecture:
-            return self
-        return self.filter(scope=RequestItem.Scope.ALL)
+        return self.filter(
+            scope__in=[scope for scope in RequestItem.Scope.values if scope_applies(scope, municipality.kind)]
+        )
 
 
 class RequestItem(models.Model):
@@ -133,7 +133,7 @@ class RequestItem(models.Model):
         return self.title_en if _english() else self.title_ja
 
     def applies_to(self, municipality: Municipality) -> bool:
-        return self.scope == self.Scope.ALL or municipality.is_prefecture
+        return scope_applies(self.scope, municipality.kind)
 
     def accepts_kind(self, kind: str) -> bool:
         """Whether an activity of ``kind`` can be the evidence of this item (an award is no disaster drill)."""
@@ -146,18 +146,32 @@ class RequestItem(models.Model):
         return self.first_referral_moves
 
 
+def scope_applies(scope: str, kind: str) -> bool:
+    """Whether an item of ``scope`` (``RequestItem.Scope``) applies to a local government of ``kind``.
+
+    The one definition of which items apply to whom; ``applicable_q`` says the same in SQL.
+    """
+    return scope == RequestItem.Scope.ALL or kind == Municipality.Kind.PREFECTURE
+
+
+def applicable_q(prefix: str = "") -> Q:
+    """Q on Progress (or a model reaching it through ``prefix``): its item applies to its local government."""
+    return Q(**{prefix + "item__scope": RequestItem.Scope.ALL}) | Q(
+        **{prefix + "municipality__kind": Municipality.Kind.PREFECTURE}
+    )
+
+
 class ProgressQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(municipality_scope_q(user, prefix="municipality__"))
 
-    def editable_by(self, user):
-        return self.filter(municipality_scope_q(user, write=True, prefix="municipality__"))
+    def applicable(self):
+        """Rows whose item applies to their local government (``applicable_q``)."""
+        return self.filter(applicable_q())
 
     def current(self):
         """Rows that reports count: active local governments, active items that apply to them."""
-        return self.filter(municipality__is_active=True, item__is_active=True).filter(
-            Q(item__scope=RequestItem.Scope.ALL) | Q(municipality__kind=Municipality.Kind.PREFECTURE)
-        )
+        return self.filter(municipality__is_active=True, item__is_active=True).applicable()
 
     def adopted(self):
         """At 実施 or 定着."""
@@ -267,7 +281,7 @@ class ProgressChange(models.Model):
     to_stage = models.CharField(_("to"), max_length=16, choices=Stage.choices)
     effective_date = models.DateField(_("effective date"))
     # A default rather than auto_now_add: the services always record "now"; only the
-    # demo generator back-dates what it simulates (see cooperation/demo.py).
+    # demo generator back-dates what it simulates (see cooperation/demo/).
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
     recorded_by = models.ForeignKey(
         User, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -54,7 +54,9 @@ class StageChange:
     ``expected_version`` (optional) refuses the change if the row moved on since
     it was read; ``activity`` or ``referral`` (optional) is the evidence of this
     one change (a change has one piece of evidence, so not in a call that also
-    gives an ``import_batch``).
+    gives an ``import_batch``). ``recorded_at`` (optional) is when the change
+    was recorded, for a replay of history kept elsewhere (the demo generator);
+    it defaults to now and never precedes the row's last recording.
     """
 
     progress: Progress
@@ -64,6 +66,7 @@ class StageChange:
     expected_version: int | None = None
     activity: Activity | None = None
     referral: Referral | None = None
+    recorded_at: datetime.datetime | None = None
 
 
 def _change_errors(
@@ -264,9 +267,16 @@ def _activity_members(changes: Sequence[StageChange]) -> dict[int, set[int]]:
 
 @transaction.atomic
 def progress_update_many(
-    *, changes: Sequence[StageChange], by: User | None, import_batch: ImportBatch | None = None
+    *,
+    changes: Sequence[StageChange],
+    by: User | None,
+    import_batch: ImportBatch | None = None,
+    recorded_by: User | None = None,
 ) -> list[ProgressChange]:
     """Apply many changes at once with the same rules as :func:`progress_update`.
+
+    The history names ``by``, or ``recorded_by`` when the system (``by=None``)
+    replays what another account recorded (the demo generator's ``demo-data``).
 
     Locks every row, validates every change before writing any (a
     ``ValidationError`` lists them all, keyed by position; a stale
@@ -307,30 +317,35 @@ def progress_update_many(
             import_batch=import_batch,
             activity_municipalities=members.get(change.activity.pk, set()) if change.activity is not None else set(),
         )
+        if change.recorded_at is not None and current.updated_at and change.recorded_at < current.updated_at:
+            problems.append(_("A change cannot be recorded before the previous one."))
         if problems:
             errors[position] = problems
             continue
         todo.append((current, change, note))
     if errors:
         raise ValidationError({str(position): messages for position, messages in errors.items()})
+    if by is not None:
+        recorded_by = by
     now = timezone.now()
     records = []
     for current, change, note in todo:
+        at = change.recorded_at or now
         records.append(
             ProgressChange(
                 progress=current,
                 from_stage=current.stage,
                 to_stage=change.stage,
                 effective_date=change.effective_date,
-                recorded_at=now,
-                recorded_by=by,
+                recorded_at=at,
+                recorded_by=recorded_by,
                 note=note,
                 activity=change.activity,
                 referral=change.referral,
                 import_batch=import_batch,
             )
         )
-        _apply(current, stage=change.stage, effective_date=change.effective_date, note=note, by=by, at=now)
+        _apply(current, stage=change.stage, effective_date=change.effective_date, note=note, by=recorded_by, at=at)
     ProgressChange.objects.bulk_create(records, batch_size=1000)
     update_columns(Progress, PROGRESS_STATE_FIELDS, [current for current, _change, _note in todo])
     _publish(records, by=by)

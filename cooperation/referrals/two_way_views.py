@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, View
 from django.views.generic.base import TemplateResponseMixin
 
+from cooperation.mixins import ScopedMixin, require
 from cooperation.models import Referral
+from cooperation.referrals import views as base
 from cooperation.referrals.events import REFERRAL_VIEWED
 from cooperation.referrals.forms import (
     ReferralEditForm,
@@ -33,8 +35,6 @@ from cooperation.referrals.services import (
     referral_update,
     referral_withdraw,
 )
-from cooperation.views import referrals as base
-from cooperation.views.mixins import ScopedMixin, require
 from offices import events, policies
 
 

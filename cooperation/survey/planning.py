@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from cooperation.fiscal import format_date, today
 from cooperation.models import ImportBatch, Progress, RequestItem, Stage
+from cooperation.progress.models import scope_applies
 from cooperation.progress.services import StageChange, progress_update_many
 from cooperation.survey.formats import (
     CODE,
@@ -44,6 +45,7 @@ from cooperation.survey.formats import (
 )
 from cooperation.survey.reading import FileProblem, Row, read_rows
 from offices.models import Municipality, User
+from offices.policies import PROGRESS_CHANGE, SURVEY_IMPORT, permitted_ids, require
 from offices.services import audit_record
 from offices.validators import lg_check_digit, lg_code_complete, lg_code_is_valid
 
@@ -233,9 +235,12 @@ def _sha256(content: bytes) -> str:
 def survey_plan(*, content: bytes, file_name: str, by: User | None, lock: bool = False) -> Plan:
     """Read and validate a survey file; write nothing.
 
-    ``by`` None is the system: no scope restriction. With ``lock`` (inside a
-    transaction) the progress rows read stay locked until it ends.
+    ``by`` None is the system: no scope restriction; anyone else must be
+    allowed ``survey.import`` (``NotAllowed`` otherwise) and each row is
+    checked against ``progress.change``. With ``lock`` (inside a transaction)
+    the progress rows read stay locked until it ends.
     """
+    require(by, SURVEY_IMPORT)
     plan = Plan(file_name=file_name, sha256=_sha256(content))
     try:
         rows = read_rows(content, file_name)
@@ -353,11 +358,7 @@ class _Planner:
         if not item.is_active:
             self.problem(row, ITEM, _("Item {item} has been retired.").format(item=item.code))
             return None
-        if (
-            government is not None
-            and item.scope != RequestItem.Scope.ALL
-            and government.kind != Municipality.Kind.PREFECTURE
-        ):
+        if government is not None and not scope_applies(item.scope, government.kind):
             self.problem(
                 row,
                 ITEM,
@@ -378,9 +379,7 @@ class _Planner:
         return message
 
     def editable(self, ids: set[int]) -> set[int]:
-        if self.by is None:
-            return ids
-        return set(Municipality.objects.editable_by(self.by).filter(pk__in=ids).values_list("pk", flat=True))
+        return permitted_ids(self.by, PROGRESS_CHANGE, ids)
 
     def current(self, ids: set[int]) -> dict[tuple[int, int], Current]:
         query = Progress.objects.filter(municipality_id__in=ids).order_by()

@@ -2,7 +2,7 @@
 
 from django import template
 
-from offices import scopes
+from offices import policies
 
 register = template.Library()
 
@@ -10,4 +10,4 @@ register = template.Library()
 @register.filter
 def can_manage_users(user) -> bool:
     """True for headquarters and bureau staff (not viewers): they get the account pages."""
-    return scopes.can_manage_users(user)
+    return policies.can(user, policies.USER_MANAGE)

@@ -7,11 +7,12 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from cooperation import fiscal, reports
+from cooperation import fiscal
 from cooperation.activities.services import activity_create
 from cooperation.models import Progress, RequestItem, Stage
 from cooperation.progress.services import progress_update
 from cooperation.referrals.services import referral_create, referral_transition
+from cooperation.reporting import rollups as reports
 from offices.models import Municipality
 from tests.conftest import make_user
 

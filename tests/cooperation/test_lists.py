@@ -109,9 +109,18 @@ def test_municipality_list_shows_only_jurisdiction_for_center_hakodate(center_ha
 
 
 def test_municipality_list_is_in_code_order_without_a_sort(center_hakodate, client_for):
-    codes = [record.lg_code for record in _records(_get(client_for(center_hakodate), "municipality_list"))]
+    """The rows come back in 団体コード order because the query says so, not by the database's chance.
+
+    SQLite happens to return the rows in code order without an ORDER BY, so the
+    rows alone cannot fail; the query's ORDER BY is what must name the code.
+    """
+    response = _get(client_for(center_hakodate), "municipality_list")
+    codes = [record.lg_code for record in _records(response)]
     assert codes == sorted(codes)
     assert len(codes) > 30
+    sql = str(response.context["table"].data.data.query)
+    assert "ORDER BY" in sql
+    assert "lg_code" in sql.rsplit("ORDER BY", 1)[1].split(",")[0]
 
 
 def test_municipality_list_shows_only_itself_for_local_government_officer(lg_otaru, client_for):

@@ -12,10 +12,11 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-from cooperation import fiscal, reports
+from cooperation import fiscal
 from cooperation.models import Progress, RequestItem, Stage
 from cooperation.progress.services import progress_update
-from cooperation.views.reports import municipality_url_maker
+from cooperation.reporting import rollups as reports
+from cooperation.reporting.prefecture import municipality_url_maker
 from offices.models import AuditEvent, Municipality
 
 pytestmark = pytest.mark.usefixtures("master")
@@ -387,7 +388,7 @@ def test_export_query_count_is_the_same_for_toyama_and_hokkaido(name, hq, client
 
 
 # The matrix body as the page rendered it cell by cell before the rows were built in Python
-# (cooperation.views.reports.matrix_rows_html): the rows must stay exactly this markup.
+# (cooperation.reporting.prefecture.matrix_rows_html): the rows must stay exactly this markup.
 CELL_BY_CELL_ROWS = Template(
     "{% load i18n cooperation_tags %}{% spaceless %}\n"
     "{% for row in matrix.rows %}\n"

@@ -339,3 +339,60 @@ def test_reloading_the_items_does_not_bring_a_retired_item_back():
 def test_rows_of_an_item_that_no_longer_applies_are_not_counted(otaru):
     Progress.objects.create(municipality=otaru, item=RequestItem.objects.get(code="0-1"))
     assert not Progress.objects.current().filter(municipality=otaru, item__code="0-1").exists()
+
+
+# --- evidence is dated on or before the change it supports ------------------------------------------
+
+
+def _activity(otaru, office, *, on, code="1-1"):
+    from cooperation.models import Activity
+
+    activity = Activity.objects.create(
+        date=on, office=office, item=RequestItem.objects.get(code=code), kind="briefing", title="説明会"
+    )
+    activity.municipalities.set([otaru])
+    return activity
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_an_activity_held_after_the_change_is_not_its_evidence(otaru, hq, bulk):
+    activity = _activity(otaru, otaru.office, on=days_ago(5))
+    progress = progress_of(otaru)
+    with pytest.raises(ValidationError, match="説明会"):
+        if bulk:
+            change = StageChange(progress=progress, stage=Stage.DONE, effective_date=days_ago(6), activity=activity)
+            progress_update_many(changes=[change], by=hq)
+        else:
+            progress_update(progress=progress, stage=Stage.DONE, by=hq, effective_date=days_ago(6), activity=activity)
+    assert not ProgressChange.objects.filter(progress=progress).exists()
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_an_activity_held_on_the_day_of_the_change_is_its_evidence(otaru, hq, bulk):
+    activity = _activity(otaru, otaru.office, on=days_ago(5))
+    progress = progress_of(otaru)
+    if bulk:
+        change = StageChange(progress=progress, stage=Stage.DONE, effective_date=days_ago(5), activity=activity)
+        progress_update_many(changes=[change], by=hq)
+    else:
+        progress_update(progress=progress, stage=Stage.DONE, by=hq, effective_date=days_ago(5), activity=activity)
+    assert ProgressChange.objects.get(progress=progress).activity == activity
+
+
+def test_a_referral_received_after_the_change_is_not_its_evidence(otaru, hq):
+    progress = progress_of(otaru, "2-3")
+    progress_update(progress=progress, stage=Stage.DONE, by=hq, effective_date=days_ago(10))
+    referral = referral_create(by=hq, municipality=otaru, received_on=days_ago(2), topic="tax", summary="国税の相談")
+    with pytest.raises(ValidationError) as refusal:
+        progress_update(
+            progress=progress, stage=Stage.ESTABLISHED, by=hq, effective_date=days_ago(3), referral=referral
+        )
+    assert len(refusal.value.messages) == 1 and "回付" in refusal.value.messages[0]
+    assert ProgressChange.objects.filter(progress=progress).count() == 1
+
+
+def test_a_referral_received_on_the_day_of_the_change_is_its_evidence(otaru, hq):
+    progress = progress_of(otaru, "2-3")
+    referral = referral_create(by=hq, municipality=otaru, received_on=days_ago(2), topic="tax", summary="国税の相談")
+    change = ProgressChange.objects.get(progress=progress)
+    assert (change.referral, change.effective_date) == (referral, days_ago(2))

@@ -5,11 +5,12 @@ import datetime
 import pytest
 from django.utils import translation
 
-from cooperation import fiscal, reports
+from cooperation import fiscal
 from cooperation.activities.services import activity_create
+from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
 from cooperation.progress.services import progress_update
 from cooperation.referrals.services import referral_create, referral_transition
-from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
+from cooperation.reporting import rollups as reports
 from offices.models import Municipality, Office, Prefecture
 
 pytestmark = pytest.mark.usefixtures("master")
@@ -19,6 +20,19 @@ def set_stage(municipality, code, stage, on):
     progress = Progress.objects.get(municipality=municipality, item__code=code)
     note = "当面は人員が不足" if stage == Stage.NOT_FEASIBLE else ""
     return progress_update(progress=progress, stage=stage, by=None, effective_date=on, note=note)
+
+
+def adoption_by_prefecture(progress, *, as_of, today, item=None):
+    """The dashboard's map: shares per prefecture from one tally of the (scoped) rows."""
+    if item is not None:
+        progress = progress.filter(item=item)
+    return reports.stage_tally(progress, as_of=as_of, today=today).shares()
+
+
+def stage_counts_by_item(progress, *, items, as_of, today):
+    """The dashboard's bars: stage counts per item from one tally."""
+    progress = progress.filter(item__in=[item.pk for item in items])
+    return reports.stage_tally(progress, as_of=as_of, today=today).item_stages(items)
 
 
 @pytest.fixture
@@ -67,7 +81,7 @@ def test_adoption_by_prefecture_for_one_item_is_the_share_of_its_local_governmen
     set_stage(toyama[5], "1-1", Stage.ARRANGING, today)
     item = RequestItem.objects.get(code="1-1")
 
-    shares = reports.adoption_by_prefecture(Progress.objects.all(), as_of=today, today=today, item=item)
+    shares = adoption_by_prefecture(Progress.objects.all(), as_of=today, today=today, item=item)
 
     assert shares["16"] == reports.Share(adopted=5, total=16)
 
@@ -76,14 +90,14 @@ def test_adoption_by_prefecture_for_all_items_counts_every_applicable_row(toyama
     set_stage(toyama[0], "0-1", Stage.DONE, today)
     set_stage(toyama[1], "2-3", Stage.ESTABLISHED, today)
 
-    shares = reports.adoption_by_prefecture(Progress.objects.all(), as_of=today, today=today)
+    shares = adoption_by_prefecture(Progress.objects.all(), as_of=today, today=today)
 
     # 16 local governments × 9 items for all, plus 0-1 for the prefectural government alone.
     assert shares["16"] == reports.Share(adopted=2, total=16 * 9 + 1)
 
 
 def test_adoption_by_prefecture_leaves_out_prefectures_without_rows(toyama, today):
-    shares = reports.adoption_by_prefecture(
+    shares = adoption_by_prefecture(
         Progress.objects.filter(municipality__prefecture__code="16"), as_of=today, today=today
     )
     assert set(shares) == {"16"}
@@ -94,7 +108,7 @@ def test_adoption_by_prefecture_ignores_inactive_local_governments(toyama, today
     Municipality.objects.filter(pk=toyama[3].pk).update(is_active=False)
     item = RequestItem.objects.get(code="1-1")
 
-    shares = reports.adoption_by_prefecture(Progress.objects.all(), as_of=today, today=today, item=item)
+    shares = adoption_by_prefecture(Progress.objects.all(), as_of=today, today=today, item=item)
 
     assert shares["16"] == reports.Share(adopted=0, total=15)
 
@@ -103,7 +117,7 @@ def test_adoption_by_prefecture_ignores_retired_items(toyama, today):
     set_stage(toyama[0], "3-2", Stage.DONE, today)
     RequestItem.objects.filter(code="3-2").update(is_active=False)
 
-    shares = reports.adoption_by_prefecture(Progress.objects.all(), as_of=today, today=today)
+    shares = adoption_by_prefecture(Progress.objects.all(), as_of=today, today=today)
 
     assert shares["16"] == reports.Share(adopted=0, total=16 * 8 + 1)
 
@@ -113,8 +127,8 @@ def test_adoption_by_prefecture_as_of_ignores_later_changes(toyama, today, last_
     set_stage(toyama[1], "1-1", Stage.DONE, last_year_end + datetime.timedelta(days=1))
     item = RequestItem.objects.get(code="1-1")
 
-    then = reports.adoption_by_prefecture(Progress.objects.all(), as_of=last_year_end, today=today, item=item)
-    now = reports.adoption_by_prefecture(Progress.objects.all(), as_of=today, today=today, item=item)
+    then = adoption_by_prefecture(Progress.objects.all(), as_of=last_year_end, today=today, item=item)
+    now = adoption_by_prefecture(Progress.objects.all(), as_of=today, today=today, item=item)
 
     assert (then["16"].adopted, now["16"].adopted) == (1, 2)
 
@@ -125,7 +139,7 @@ def test_stage_counts_by_item_counts_each_stage_in_item_order(toyama, today):
     set_stage(toyama[2], "1-2", Stage.DONE, today)
     items = list(RequestItem.objects.filter(code__in=["1-2", "1-1"]).order_by("-code"))
 
-    result = reports.stage_counts_by_item(
+    result = stage_counts_by_item(
         Progress.objects.filter(municipality__prefecture__code="16"), items=items, as_of=today, today=today
     )
 
@@ -147,7 +161,7 @@ def test_stage_counts_by_item_as_of_uses_the_stage_then(toyama, today, last_year
     set_stage(toyama[0], "1-1", Stage.DONE, last_year_end + datetime.timedelta(days=1))
     items = [RequestItem.objects.get(code="1-1")]
 
-    [entry] = reports.stage_counts_by_item(
+    [entry] = stage_counts_by_item(
         Progress.objects.filter(municipality=toyama[0]), items=items, as_of=last_year_end, today=today
     )
 
@@ -173,11 +187,9 @@ def test_stage_tally_gives_the_shares_and_the_item_counts_in_one_query(
     with django_assert_num_queries(1):
         tally = reports.stage_tally(Progress.objects.all(), as_of=as_of, today=today)
 
-    assert tally.shares() == reports.adoption_by_prefecture(Progress.objects.all(), as_of=as_of, today=today)
-    assert tally.shares(one) == reports.adoption_by_prefecture(
-        Progress.objects.all(), as_of=as_of, today=today, item=one
-    )
-    assert tally.item_stages(items) == reports.stage_counts_by_item(
+    assert tally.shares() == adoption_by_prefecture(Progress.objects.all(), as_of=as_of, today=today)
+    assert tally.shares(one) == adoption_by_prefecture(Progress.objects.all(), as_of=as_of, today=today, item=one)
+    assert tally.item_stages(items) == stage_counts_by_item(
         Progress.objects.all(), items=items, as_of=as_of, today=today
     )
     toyama_rows = Progress.objects.current().filter(municipality__prefecture__code="16")

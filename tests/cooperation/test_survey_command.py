@@ -93,3 +93,15 @@ def test_second_apply_changes_nothing(master, survey_file):
     run(path, "--apply")
     run(path, "--apply")
     assert ImportBatch.objects.count() == 1 and ProgressChange.objects.count() == 1
+
+
+@pytest.mark.parametrize("apply", [False, True])
+def test_a_user_the_import_page_refuses_is_refused_by_the_command_too(pref_01, survey_file, apply):
+    """pref-01 may change its own 北海道庁 but may not import surveys, on the page (403) or here."""
+    prefecture_row = ("010006", "北海道", "0-1", "検討中", DAY.isoformat(), "")
+    arguments = [survey_file(prefecture_row), "--user", "pref-01"] + (["--apply"] if apply else [])
+    with pytest.raises(CommandError, match=r"survey\.import"):
+        run(*arguments)
+    assert not ProgressChange.objects.exists()
+    assert not ImportBatch.objects.exists()
+    assert stage_of("010006", "0-1") == Stage.NOT_STARTED

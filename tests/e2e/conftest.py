@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.conftest import missing_tool
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # tests make between browser steps are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -42,7 +44,7 @@ def pytest_collection_modifyitems(config, items):
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
             if not HAVE_CHROMIUM:
-                item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+                item.add_marker(missing_tool(SKIP_REASON))
 
 
 @pytest.fixture(scope="session")

@@ -215,8 +215,9 @@ def reloaded_settings(monkeypatch):
     """The settings module read again under a changed environment, restored afterwards."""
     import cooperation.settings as module
 
-    for name in ("DJANGO_EMAIL_BACKEND", "DJANGO_EMAIL_HOST", "DJANGO_DEBUG"):
+    for name in ("DJANGO_EMAIL_BACKEND", "DJANGO_EMAIL_HOST"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DJANGO_DEBUG", "1")
 
     def reload():
         return importlib.reload(module)

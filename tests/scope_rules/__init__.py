@@ -57,6 +57,9 @@ class Rule:
     holding the objects the rule points at. ``get`` and ``post`` map every role in
     ROLES to a status; ``post=None`` means the route takes no POST worth testing.
     ``anonymous`` is what a signed-out visitor gets on GET (302 to the login page).
+    ``writes`` names the models (``"cooperation.Progress"``) whose rows an
+    accepted POST (302) must change; a refused one (any other status) changes
+    no row at all.
     """
 
     name: str
@@ -67,8 +70,11 @@ class Rule:
     post_data: Callable = field(default=lambda world: {})
     anonymous: int = 302
     label: str = ""
+    writes: tuple[str, ...] = ()
 
     def __post_init__(self):
+        if self.post is not None and not self.writes and 302 in self.post.values():
+            raise ValueError(f"{self.id}: say which models an accepted POST writes (writes=...)")
         for mapping in (self.get, self.post):
             if mapping is not None and set(mapping) != set(ROLES):
                 missing = sorted(set(ROLES) - set(mapping))

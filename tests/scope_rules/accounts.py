@@ -52,6 +52,7 @@ RULES = [
         name="password_change",
         get=None,
         post=statuses(302),
+        writes=("offices.User", "offices.AuditEvent"),
         post_data=lambda world: {
             "old_password": "pass-for-tests-123",
             "new_password1": NEW_PASSWORD,
@@ -68,6 +69,7 @@ RULES = [
         # 中国四国 is not offered the 札幌 center, so its form comes back with an error (200).
         post=statuses(403, hq=302, bureau_hokkaido=302, bureau_chugoku_shikoku=200),
         post_data=_new_sapporo_staff,
+        writes=("offices.User", "offices.Role", "offices.AuditEvent"),
     ),
     Rule(
         name="offices:user_update",
@@ -75,6 +77,7 @@ RULES = [
         kwargs=_hakodate_staff,
         post=HOKKAIDO_USER_SAVED,
         post_data=_hakodate_staff_renamed,
+        writes=("offices.User", "offices.AuditEvent"),
     ),
     Rule(
         name="offices:user_update",
@@ -93,5 +96,6 @@ RULES = [
         get=HOKKAIDO_USER,
         kwargs=_hakodate_staff,
         post=HOKKAIDO_USER_SAVED,
+        writes=("offices.User", "offices.AuditEvent"),
     ),
 ]

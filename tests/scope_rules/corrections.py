@@ -69,6 +69,7 @@ def _otaru_change(world):
 RULES = [
     Rule(
         name="cooperation:referral_update",
+        writes=("cooperation.Referral", "cooperation.ReferralEvent"),
         get=OTARU_FILER_GET,
         kwargs=_referral,
         post=OTARU_FILER_POST,
@@ -83,6 +84,8 @@ RULES = [
     ),
     Rule(
         name="cooperation:referral_withdraw",
+        # The world's referral is 小樽市's first: withdrawing it also reverts the 2-3 it moved.
+        writes=("cooperation.Referral", "cooperation.ReferralEvent", "cooperation.ProgressChange"),
         get=POST_ONLY,
         kwargs=_referral,
         post=OTARU_FILER_POST,
@@ -90,6 +93,7 @@ RULES = [
     ),
     Rule(
         name="cooperation:referral_reopen",
+        writes=("cooperation.Referral", "cooperation.ReferralEvent"),
         get=POST_ONLY,
         kwargs=_closed_referral,
         post=OTARU_EITHER_SIDE,
@@ -97,6 +101,7 @@ RULES = [
     ),
     Rule(
         name="cooperation:activity_update",
+        writes=("cooperation.Activity", "cooperation.ActivityVersion"),
         get=ACTIVITY_CORRECT_GET,
         kwargs=_activity,
         post=OTARU_HANDLE,
@@ -104,6 +109,7 @@ RULES = [
     ),
     Rule(
         name="cooperation:activity_cancel",
+        writes=("cooperation.Activity", "cooperation.ActivityVersion"),
         get=ACTIVITY_CORRECT_GET,
         kwargs=_activity,
         post=OTARU_HANDLE,
@@ -111,6 +117,7 @@ RULES = [
     ),
     Rule(
         name="cooperation:progresschange_correct",
+        writes=("cooperation.ProgressChange", "cooperation.Progress"),
         get=OTARU_WRITE_GET,
         kwargs=_otaru_change,
         post={**OTARU_HANDLE, "lg_otaru": 302},

@@ -137,6 +137,7 @@ RULES = [
         kwargs=_lg(_otaru),
         post=OTARU_WRITE,
         post_data=_stage_post(_otaru),
+        writes=("cooperation.Progress", "cooperation.ProgressChange"),
     ),
     Rule(
         name="cooperation:progress_update",
@@ -144,6 +145,7 @@ RULES = [
         kwargs=_lg(_hakodate),
         post=HAKODATE_WRITE,
         post_data=_stage_post(_hakodate),
+        writes=("cooperation.Progress", "cooperation.ProgressChange"),
         label="progress_update-hakodate",
     ),
     # Item 0-1 applies to prefectural governments only: never offered to 小樽市, even to HQ.
@@ -170,6 +172,7 @@ RULES = [
             viewer_sapporo=403,
         ),
         post_data=_stage_post(lambda world: world.hokkaido_government, code="0-1"),
+        writes=("cooperation.Progress", "cooperation.ProgressChange"),
         label="progress_update-hokkaido-relay",
     ),
     Rule(
@@ -194,6 +197,7 @@ RULES = [
             403, hq=302, bureau_hokkaido=302, center_sapporo=302, bureau_chugoku_shikoku=404, center_hakodate=404
         ),
         post_data=_activity_post,
+        writes=("cooperation.Activity",),
         label="activity_create-sapporo-otaru",
     ),
     Rule(
@@ -212,6 +216,7 @@ RULES = [
         get=POST_ONLY,
         kwargs=_with_follow_up,
         post=OTARU_HANDLE,
+        writes=("cooperation.Activity",),
     ),
     Rule(
         name="cooperation:attachment_download",
@@ -240,6 +245,7 @@ RULES = [
         query="municipality=012033",
         post=OTARU_WRITE,
         post_data=_referral_post,
+        writes=("cooperation.Referral", "cooperation.ReferralEvent"),
         label="referral_create-otaru",
     ),
     Rule(
@@ -259,5 +265,6 @@ RULES = [
         kwargs=lambda world: {"pk": world.referral_otaru.pk},
         post=OTARU_HANDLE,
         post_data=lambda world: {"to_status": "acknowledged"},
+        writes=("cooperation.Referral", "cooperation.ReferralEvent"),
     ),
 ]

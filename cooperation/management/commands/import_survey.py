@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from cooperation.survey import STAGE_LABELS, survey_apply, survey_plan
 from offices.models import User
+from offices.policies import NotAllowed
 
 
 class Command(BaseCommand):
@@ -34,11 +35,14 @@ class Command(BaseCommand):
             if by is None:
                 raise CommandError(_("No active user named “{user}”.").format(user=user))
         outcome = None
-        if apply:
-            outcome = survey_apply(content=content, file_name=file.name, by=by)
-            plan = outcome.plan
-        else:
-            plan = survey_plan(content=content, file_name=file.name, by=by)
+        try:
+            if apply:
+                outcome = survey_apply(content=content, file_name=file.name, by=by)
+                plan = outcome.plan
+            else:
+                plan = survey_plan(content=content, file_name=file.name, by=by)
+        except NotAllowed as refusal:
+            raise CommandError(str(refusal)) from refusal
         for change in plan.changes:
             self.stdout.write(
                 _("row {row}: {code} {name} {item}: {old} → {new} ({date}) {note}")

@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -12,9 +12,9 @@ from django.views.generic import DetailView, View
 from django.views.generic.base import TemplateResponseMixin
 
 from cooperation.forms import ProgressUpdateForm
+from cooperation.mixins import ScopedMixin, require
 from cooperation.models import Activity, Progress, ProgressChange, Referral
 from cooperation.progress.services import ProgressConflict, progress_update
-from cooperation.views.mixins import ScopedMixin, require
 from offices import policies
 from offices.models import Municipality, Office
 
@@ -23,22 +23,18 @@ RECENT_LIMIT = 30
 
 def _applicable_progresses(municipality):
     """Progress of every active item that applies to this local government, in the letter's order."""
-    applies = Q() if municipality.is_prefecture else Q(item__scope="all")
     return (
-        Progress.objects.filter(applies, municipality=municipality, item__is_active=True)
+        Progress.objects.applicable()
+        .filter(municipality=municipality, item__is_active=True)
         .select_related("item", "updated_by")
         .order_by("item__sort_order", "item__code")
     )
 
 
-def _may_edit(user, municipality) -> bool:
-    return Municipality.objects.editable_by(user).filter(pk=municipality.pk).exists()
-
-
 def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None = None) -> dict:
     """Everything the page shows, in a fixed number of queries; ``bound`` replaces one item's blank form."""
     progresses = list(_applicable_progresses(municipality))
-    may_edit = _may_edit(user, municipality)
+    may_edit = policies.can(user, policies.PROGRESS_CHANGE, municipality)
     rows = []
     for progress in progresses:
         form = None
@@ -109,7 +105,10 @@ class ProgressUpdateView(ScopedMixin, TemplateResponseMixin, View):
         progress = _applicable_progresses(municipality).filter(item__code=kwargs["item"]).first()
         if progress is None:
             raise Http404(_("This item does not apply to this local government."))
-        require(_may_edit(request.user, municipality), _("You may not change the progress of this local government."))
+        require(
+            policies.can(request.user, policies.PROGRESS_CHANGE, municipality),
+            _("You may not change the progress of this local government."),
+        )
         progress.municipality = municipality
         form = ProgressUpdateForm(request.POST, progress=progress)
         if not form.is_valid():

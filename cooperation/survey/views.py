@@ -33,12 +33,13 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 
 from cooperation import exports
+from cooperation.mixins import ScopedMixin, require
 from cooperation.models import ImportBatch, ProgressChange
-from cooperation.survey import HEADER, survey_apply, survey_plan, survey_rows, survey_xlsx
+from cooperation.survey import HEADER, csv_cells, survey_apply, survey_plan, survey_rows, survey_xlsx
 from cooperation.survey.forms import FORMATS, SurveyApplyForm, SurveyExportForm, SurveyUploadForm
-from cooperation.views.mixins import ScopedMixin, require
+from offices import policies
 from offices.models import Municipality, Office, Prefecture
-from offices.scopes import is_headquarters, is_ministry_staff, municipality_scope_q
+from offices.scopes import is_headquarters, municipality_scope_q
 from offices.services import audit_record
 from offices.validators import lg_code_complete
 
@@ -112,7 +113,9 @@ class SurveyExportView(LoginRequiredMixin, TemplateView):
             own = Municipality.objects.active().visible_to(request.user)[:2]
             if len(own) == 1:
                 form.initial["municipality"] = own[0].lg_code
-        return self.render_to_response(self.get_context_data(form=form, may_import=may_import(request.user)))
+        return self.render_to_response(
+            self.get_context_data(form=form, may_import=policies.can(request.user, policies.SURVEY_IMPORT))
+        )
 
     def download_scope(self, file_format: str) -> HttpResponse:
         """Every active local government within the user's scope, as one survey (``?scope=all``)."""
@@ -157,22 +160,10 @@ class SurveyExportView(LoginRequiredMixin, TemplateView):
             detail={"survey": unit, "key": key, "format": file_format, "rows": len(rows), **detail},
         )
         if file_format == "csv":
-            return exports.csv_response(
-                name,
-                HEADER,
-                [
-                    (code, lg, item, stage, day.isoformat() if day else "", note)
-                    for code, lg, item, stage, day, note in rows
-                ],
-            )
+            return exports.csv_response(name, HEADER, csv_cells(rows))
         response = HttpResponse(survey_xlsx(rows), content_type=exports.XLSX_TYPE)
         response["Content-Disposition"] = content_disposition_header(True, name)
         return response
-
-
-def may_import(user) -> bool:
-    """Headquarters, bureau and center staff who may write; each row is then checked against their scope."""
-    return is_ministry_staff(user, write=True)
 
 
 def _upload_path(user, token: str) -> Path:
@@ -220,7 +211,10 @@ class SurveyImportView(LoginRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            require(may_import(request.user), _("Only headquarters, bureau and center staff may import surveys."))
+            require(
+                policies.can(request.user, policies.SURVEY_IMPORT),
+                _("Only headquarters, bureau and center staff may import surveys."),
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -14,10 +14,10 @@ from django.views.generic import DetailView, FormView
 from cooperation.activities.services import activity_create, activity_follow_up_done
 from cooperation.fiscal import today
 from cooperation.forms import ActivityForm
+from cooperation.mixins import ScopedMixin, require
 from cooperation.models import Activity, Attachment, ProgressChange
-from cooperation.views.mixins import ScopedMixin, require
+from offices import policies
 from offices.models import Municipality, Office
-from offices.scopes import is_ministry_staff
 
 
 class ActivityCreateView(ScopedMixin, FormView):
@@ -33,7 +33,7 @@ class ActivityCreateView(ScopedMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        require(is_ministry_staff(request.user, write=True), _("Only ministry staff log activities."))
+        require(policies.can(request.user, policies.ACTIVITY_LOG), _("Only ministry staff log activities."))
         writable = Office.objects.editable_by(request.user)
         code = request.GET.get("office")
         if code:
@@ -123,7 +123,7 @@ class ActivityDetailView(ScopedMixin, DetailView):
             .filter(activity=activity)
             .select_related("progress__municipality", "progress__item", "recorded_by")
             .order_by("progress__municipality__lg_code", "progress__item__sort_order"),
-            may_write=Activity.objects.editable_by(user).filter(pk=activity.pk).exists(),
+            may_write=policies.can(user, policies.ACTIVITY_CHANGE, activity.office_id),
         )
         return context
 
@@ -137,7 +137,7 @@ class ActivityFollowUpDoneView(ScopedMixin, View):
     def post(self, request, pk):
         activity = get_object_or_404(self.get_queryset().select_related("office"), pk=pk)
         require(
-            Activity.objects.editable_by(request.user).filter(pk=activity.pk).exists(),
+            policies.can(request.user, policies.ACTIVITY_CHANGE, activity.office_id),
             _("You may not change activities of this center."),
         )
         try:

@@ -7,8 +7,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from cooperation import fiscal, reports
+from cooperation import fiscal
 from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
+from cooperation.reporting import rollups as reports
 from offices.models import Municipality, Prefecture, Region
 
 # How many past fiscal years the selector offers besides the current one.
@@ -65,18 +66,26 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             year = form.cleaned_data.get("fiscal_year") or current_year
         as_of = today if year == current_year else fiscal.fiscal_year_end(year)
 
-        progress = Progress.objects.visible_to(user).filter(reports.region_q(region, prefix="municipality__"))
+        progress = Progress.objects.visible_to(user).filter(
+            reports.in_region(region, "municipality__prefecture__region")
+        )
         # One pass over the progress rows gives both the map (per prefecture) and the bars (per item).
         tally = reports.stage_tally(progress, as_of=as_of, today=today)
         shares = tally.shares(item)
         tiles = reports.tile_map(Prefecture.objects.all(), shares)
         counts = reports.fiscal_year_counts(
-            activities=Activity.objects.visible_to(user).filter(reports.region_q(region, prefix="office__")),
-            referrals=Referral.objects.visible_to(user).filter(reports.region_q(region, prefix="municipality__")),
+            activities=Activity.objects.visible_to(user).filter(
+                reports.in_region(region, "office__prefecture__region")
+            ),
+            referrals=Referral.objects.visible_to(user).filter(
+                reports.in_region(region, "municipality__prefecture__region")
+            ),
             year=year,
         )
         changes = reports.latest_changes(
-            ProgressChange.objects.visible_to(user).filter(reports.region_q(region, prefix="progress__municipality__")),
+            ProgressChange.objects.visible_to(user).filter(
+                reports.in_region(region, "progress__municipality__prefecture__region")
+            ),
             as_of=as_of,
         )
         report_query = {}

@@ -8,9 +8,9 @@ from django.views.generic import DetailView, FormView
 
 from cooperation.fiscal import today
 from cooperation.forms import ReferralForm, ReferralTransitionForm
+from cooperation.mixins import ScopedMixin, require
 from cooperation.models import Referral
 from cooperation.referrals.services import REFERRAL_TRANSITIONS, referral_create, referral_transition
-from cooperation.views.mixins import ScopedMixin, require
 from offices import policies
 from offices.models import Municipality
 
@@ -27,7 +27,7 @@ class ReferralCreateView(ScopedMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.editable = Municipality.objects.editable_by(request.user).active()
+        self.editable = Municipality.objects.filter(policies.allowed_q(request.user, policies.REFERRAL_FILE)).active()
         self.municipality = None
         code = request.GET.get("municipality")
         if code:

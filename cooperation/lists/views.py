@@ -20,11 +20,17 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from cooperation import exports, fiscal
 from cooperation.events import EXPORTED
-from cooperation.filters import ActivityFilter, MunicipalityFilter, ProgressChangeFilter, ReferralFilter
 from cooperation.fiscal import today
+from cooperation.lists.filters import ActivityFilter, MunicipalityFilter, ProgressChangeFilter, ReferralFilter
+from cooperation.lists.tables import (
+    ACTIVITY_COUNTS,
+    ActivityTable,
+    MunicipalityTable,
+    ProgressChangeTable,
+    ReferralTable,
+)
+from cooperation.mixins import ScopedMixin
 from cooperation.models import Activity, ProgressChange, Referral, RequestItem, Stage
-from cooperation.tables import ACTIVITY_COUNTS, ActivityTable, MunicipalityTable, ProgressChangeTable, ReferralTable
-from cooperation.views.mixins import ScopedMixin
 from offices.models import Municipality, Prefecture
 from offices.scopes import municipality_scope_q
 from offices.services import audit_record

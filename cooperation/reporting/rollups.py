@@ -20,6 +20,7 @@ from django.utils import timezone
 from cooperation import fiscal
 from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
 from offices.models import Municipality
+from offices.scopes import region_q
 
 # Where each prefecture's square sits on the tile-grid map: (column, row), 13 × 11,
 # north-east at the top right and Okinawa at the bottom left.
@@ -137,11 +138,12 @@ def with_stages_on(
     return with_stage_on(progress, day, today=today)
 
 
-def region_q(region, *, prefix: str = "") -> Q:
-    """A regional bureau with its branches (中国四国 includes 四国支局); Q() for the whole country."""
-    if region is None:
-        return Q()
-    return Q(**{prefix + "prefecture__region": region}) | Q(**{prefix + "prefecture__region__parent": region})
+def in_region(region, path: str) -> Q:
+    """A regional bureau with its branches (``scopes.region_q``); Q() for the whole country (``region`` None).
+
+    ``path`` leads to a Region foreign key (``"municipality__prefecture__region"``).
+    """
+    return Q() if region is None else region_q(region.pk, path)
 
 
 # ---------------------------------------------------------------- dashboard
@@ -156,20 +158,6 @@ class Tile:
     column: int
     row: int
     share: Share | None
-
-
-def adoption_by_prefecture(
-    progress: QuerySet[Progress], *, as_of: datetime.date, today: datetime.date, item: RequestItem | None = None
-) -> dict[str, Share]:
-    """Adoption per prefecture code over the given (scoped) progress rows, at the end of ``as_of``.
-
-    Counts only current rows (active local governments, active items), for one
-    item or for all; a prefecture with no row in ``progress`` is absent, so it
-    never shows a figure drawn from rows the caller left out. One query.
-    """
-    if item is not None:
-        progress = progress.filter(item=item)
-    return stage_tally(progress, as_of=as_of, today=today).shares()
 
 
 def tile_map(prefectures, shares: dict[str, Share]) -> list[Tile]:
@@ -222,14 +210,6 @@ def _item_stages(item: RequestItem, counts: dict[str, int], adopted_baseline: in
     total = sum(counts.values())
     stages = [StageCount(stage, counts.get(stage, 0), _percent(counts.get(stage, 0), total)) for stage in Stage.values]
     return ItemStages(item.code, item.title, total, stages, adopted_baseline)
-
-
-def stage_counts_by_item(
-    progress: QuerySet[Progress], *, items: list[RequestItem], as_of: datetime.date, today: datetime.date
-) -> list[ItemStages]:
-    """For each of ``items`` (in that order), how many of the given progress rows stand at each stage. One query."""
-    progress = progress.filter(item__in=[item.pk for item in items])
-    return stage_tally(progress, as_of=as_of, today=today).item_stages(items)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 
-from cooperation import exports, fiscal, reports
+from cooperation import exports, fiscal
+from cooperation.mixins import ScopedMixin
 from cooperation.models import RequestItem, Stage
+from cooperation.reporting import rollups as reports
 from cooperation.templatetags.cooperation_tags import stage_badge
-from cooperation.views.mixins import ScopedMixin
 from offices.models import Municipality, Office, Prefecture
 from offices.services import audit_record
 

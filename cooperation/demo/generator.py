@@ -1,28 +1,4 @@
-"""Demo data (デモデータ): a plausible national history of cooperation, deterministic by seed.
-
-What it writes, and how:
-
-- Stage changes go through ``progress_update_many`` (the import's
-  path, with every rule: dates never in the future nor before the current
-  stage, 当面困難 with a reason, evidence matching its local government and
-  item), one round per step so each progress moves in chronological order.
-- Activities, their local governments, referrals and referral events are
-  written with ``bulk_create``: they carry no rules beyond their own fields,
-  and the rows are the ones ``activity_create`` / ``referral_create`` /
-  ``referral_transition`` would leave (the first referral moving 2-3 to 実施 is
-  replayed as a stage change with the referral as evidence, as the service
-  does). This keeps ten years of national data to a few minutes.
-- Each finished fiscal year gets a national survey import (ImportBatch), the
-  evidence of some of that year's changes.
-- Everything is recorded by one inactive system user, ``demo-data``, that
-  cannot sign in. As the history is simulated, its recording times are set
-  afterwards to shortly after each effective date instead of "now".
-
-Running it again first removes what it wrote before (everything recorded by
-``demo-data``, and history resting on it as evidence) and puts the progress
-rows it touched back to what the remaining history says, so it never
-duplicates. Progress rows that already have other history are left alone.
-"""
+"""The generator of the demo history: plans every local government's path, then writes it."""
 
 from __future__ import annotations
 
@@ -30,18 +6,35 @@ import datetime
 import hashlib
 import math
 import random
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connections, router, transaction
 from django.utils import timezone
 
-from cooperation import fiscal
+from cooperation.demo.volumes import (
+    CHURN_PER_YEAR,
+    FEATURED,
+    FEATURED_PLAN,
+    HEADS,
+    ITEM_ACTIVITY,
+    ITEM_EASE,
+    ITEM_KINDS,
+    KIND_ACTIVITY,
+    KIND_PROPENSITY,
+    KIND_REFERRALS,
+    NOTES,
+    OUTCOMES,
+    PLACES,
+    REASONS,
+    REGRESSION_NOTES,
+    RESUME_NOTES,
+    RUNGS,
+    TOPIC_SUMMARIES,
+    TOPICS,
+)
 from cooperation.fiscal import fiscal_year, fiscal_year_end, fiscal_year_label, fiscal_year_start
 from cooperation.models import (
     Activity,
-    Attachment,
     ImportBatch,
     Progress,
     ProgressChange,
@@ -50,167 +43,10 @@ from cooperation.models import (
     RequestItem,
     Stage,
 )
-from cooperation.progress.services import PROGRESS_STATE_FIELDS, StageChange, progress_update_many
+from cooperation.progress.services import StageChange, progress_update_many
 from cooperation.referrals.services import REFERRAL_TIMESTAMPS
-from offices.db import update_columns
+from offices.db import chunks
 from offices.models import Municipality, User
-
-DEMO_USERNAME = "demo-data"
-DEMO_DISPLAY_NAME = "デモデータ（自動生成）"
-
-# The demo accounts' organisations always get a rich history (see offices.services.DEMO_ACCOUNTS).
-FEATURED = {
-    "012033": "city",  # 小樽市
-    "012025": "city",  # 函館市
-    "011002": "designated_city",  # 札幌市
-    "010006": "prefecture",  # 北海道庁
-}
-FEATURED_PLAN = {
-    "0-1": Stage.ESTABLISHED,
-    "1-1": Stage.ESTABLISHED,
-    "1-2": Stage.DONE,
-    "2-1": Stage.ARRANGING,
-    "2-2": Stage.ESTABLISHED,
-    "2-3": Stage.DONE,
-    "2-4": Stage.CONSIDERING,
-    "2-5": Stage.NOT_FEASIBLE,
-    "3-1": Stage.NOT_STARTED,
-    "3-2": Stage.DONE,
-}
-
-# How far each kind of local government tends to go, and how hard each item is.
-KIND_PROPENSITY = {
-    "prefecture": 1.0,
-    "designated_city": 0.95,
-    "special_ward": 0.8,
-    "city": 0.68,
-    "town": 0.55,
-    "village": 0.45,
-}
-ITEM_EASE = {
-    "0-1": 1.4,
-    "1-2": 1.0,
-    "1-1": 0.95,
-    "2-2": 0.9,
-    "2-1": 0.8,
-    "2-3": 0.75,
-    "2-4": 0.65,
-    "3-2": 0.6,
-    "2-5": 0.55,
-    "3-1": 0.45,
-}
-# A progress's drive z = ease × noise reaches 検討中, 調整中, 実施 and 定着 at these values.
-RUNGS = (0.2, 0.34, 0.47, 0.75)
-# Activities a year per adopted item, for a local government of each kind (× --scale).
-KIND_ACTIVITY = {
-    "prefecture": 2.0,
-    "designated_city": 3.0,
-    "special_ward": 1.4,
-    "city": 1.1,
-    "town": 0.75,
-    "village": 0.6,
-}
-ITEM_ACTIVITY = {
-    "2-2": 6.6,
-    "1-1": 2.2,
-    "2-1": 2.0,
-    "1-2": 1.6,
-    "2-4": 1.2,
-    "3-1": 0.7,
-    "3-2": 0.8,
-    "2-5": 0.6,
-    "0-1": 1.0,
-}
-# Referrals a year once 2-3 is adopted (× --scale).
-KIND_REFERRALS = {
-    "prefecture": 6.0,
-    "designated_city": 30.0,
-    "special_ward": 10.0,
-    "city": 6.5,
-    "town": 2.5,
-    "village": 1.5,
-}
-CHURN_PER_YEAR = 0.1  # step-back-and-recover cycles a year for a progress that has moved (× --scale)
-
-REASONS = {
-    "0-1": ["管内市町村への周知時期を調整中のため"],
-    "1-1": ["職員研修の日程に空きがないため", "説明会の対象者を確保できないため"],
-    "1-2": ["広報誌の紙面に余裕がないため"],
-    "2-1": ["行政相談委員との日程調整がつかないため", "職員体制が整わないため"],
-    "2-2": ["会場の確保が困難なため", "相談窓口の人員が不足しているため"],
-    "2-3": ["回付の手順を庁内で定められていないため", "相談窓口の体制が整わないため"],
-    "2-4": ["防災担当部署との調整がつかないため", "地域防災計画の改定を待っているため"],
-    "2-5": ["チャットボット導入の予算が確保できないため", "庁内のシステム方針が未定のため"],
-    "3-1": ["苦情相談員を置いていないため", "苦情相談員の兼務について本人の同意が得られないため"],
-    "3-2": ["表彰規程の改正予定がないため", "表彰の選定基準の見直しに時間を要するため"],
-}
-NOTES = {
-    Stage.CONSIDERING: ["庁内関係課と協議を開始", "担当課で対応を検討", ""],
-    Stage.ARRANGING: ["センターと日程を調整中", "実施方法をセンターと協議中", ""],
-    Stage.DONE: ["", "初回を実施"],
-    Stage.ESTABLISHED: ["定期的な実施が定着", "年間計画に位置付け"],
-}
-REGRESSION_NOTES = ["担当者の異動により再調整", "予算措置が見送られたため休止", "実施方法を見直し中"]
-RESUME_NOTES = ["体制が整ったため検討を再開", "首長の指示により再検討"]
-
-ITEM_KINDS = {
-    "0-1": [(Activity.Kind.OTHER, 1)],
-    "1-1": [(Activity.Kind.BRIEFING, 1)],
-    "1-2": [(Activity.Kind.PR_ARTICLE, 1)],
-    "2-1": [(Activity.Kind.EXCHANGE_MEETING, 1)],
-    "2-2": [(Activity.Kind.JOINT_SESSION, 3), (Activity.Kind.VENUE, 1)],
-    "2-4": [(Activity.Kind.DISASTER, 1)],
-    "2-5": [(Activity.Kind.OTHER, 1)],
-    "3-1": [(Activity.Kind.RECOMMENDATION, 1)],
-    "3-2": [(Activity.Kind.AWARD, 1)],
-}
-PLACES = ["公民館", "市民センター", "総合支所", "図書館会議室", "コミュニティセンター", "庁舎会議室"]
-HEADS = {
-    "prefecture": "知事",
-    "designated_city": "市長",
-    "city": "市長",
-    "special_ward": "区長",
-    "town": "町長",
-    "village": "村長",
-}
-TOPICS = [
-    (Referral.Topic.PENSION, 20, ["日本年金機構", "厚生労働省"]),
-    (Referral.Topic.ROADS, 15, ["国土交通省（国道事務所）", "国土交通省（河川事務所）"]),
-    (Referral.Topic.HEALTH, 12, ["厚生労働省（地方厚生局）"]),
-    (Referral.Topic.TAX, 10, ["国税庁（税務署）"]),
-    (Referral.Topic.LABOUR, 10, ["厚生労働省（労働基準監督署）", "厚生労働省（ハローワーク）"]),
-    (Referral.Topic.REGISTRY, 10, ["法務省（法務局）"]),
-    (Referral.Topic.TRANSPORT, 6, ["国土交通省（運輸支局）", "総務省（総合通信局）"]),
-    (Referral.Topic.AGRICULTURE, 5, ["農林水産省（農政局）"]),
-    (Referral.Topic.POSTAL, 5, ["日本郵便株式会社"]),
-    (Referral.Topic.DISASTER, 2, ["内閣府（防災担当）"]),
-    (Referral.Topic.OTHER, 5, ["各府省"]),
-]
-TOPIC_SUMMARIES = {
-    Referral.Topic.PENSION: [
-        "年金の受給資格期間の計算について、窓口では判断できないため回付",
-        "年金の振込額の変更理由を知りたいとの相談",
-    ],
-    Referral.Topic.ROADS: ["国道の歩道の段差が危険との相談", "一級河川の堤防の草刈りの時期についての要望"],
-    Referral.Topic.HEALTH: ["医療費の自己負担割合の判定についての相談", "介護保険の国の基準についての問い合わせ"],
-    Referral.Topic.TAX: ["相続税の申告手続についての相談", "確定申告の還付が遅いとの相談"],
-    Referral.Topic.LABOUR: ["雇用保険の給付期間についての相談", "最低賃金を下回る雇用についての相談"],
-    Referral.Topic.REGISTRY: ["相続登記の義務化についての問い合わせ", "地図と現況が異なる土地の登記についての相談"],
-    Referral.Topic.TRANSPORT: [
-        "路線バスの減便に関する国の補助制度についての相談",
-        "携帯電話の不感地域の解消についての要望",
-    ],
-    Referral.Topic.AGRICULTURE: ["農地転用の許可基準についての相談", "鳥獣被害対策の国の交付金についての問い合わせ"],
-    Referral.Topic.POSTAL: ["郵便ポストの撤去についての相談", "郵便局の窓口時間短縮についての要望"],
-    Referral.Topic.DISASTER: ["被災住宅の応急修理制度についての相談"],
-    Referral.Topic.OTHER: ["国の制度の窓口が分からないとの相談"],
-}
-OUTCOMES = [
-    (Referral.Outcome.RESOLVED, 55),
-    (Referral.Outcome.PASSED_TO_AGENCY, 30),
-    (Referral.Outcome.OUTSIDE_SCOPE, 10),
-    (Referral.Outcome.WITHDRAWN, 5),
-]
 
 
 @dataclass
@@ -236,95 +72,6 @@ class DemoReport:
         removed = ", ".join(f"{name} {count}" for name, count in sorted(self.removed.items())) or "nothing"
         created = ", ".join(f"{name} {count}" for name, count in sorted(self.created.items()))
         return [f"removed: {removed}", f"created: {created}", f"in {self.seconds:.1f} s"]
-
-
-def demo_user() -> User:
-    """The system user every demo row is recorded by: inactive, no roles, no password."""
-    user, created = User.objects.get_or_create(
-        username=DEMO_USERNAME, defaults={"display_name": DEMO_DISPLAY_NAME, "is_active": False}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
-
-
-@transaction.atomic
-def demo_data_remove(*, user: User) -> Counter:
-    """Remove every row the generator wrote, and restore the progress rows it moved from what history remains.
-
-    History resting on demo rows as evidence goes with them. Activities and
-    referrals are deleted with one statement each once nothing refers to them
-    any more: the ORM's cascade would fetch and delete them a hundred at a time.
-    """
-    removed = Counter()
-    changes = (
-        ProgressChange.objects.filter(recorded_by=user)
-        | ProgressChange.objects.filter(activity__created_by=user)
-        | ProgressChange.objects.filter(referral__created_by=user)
-        | ProgressChange.objects.filter(import_batch__created_by=user)
-    )
-    touched = set(changes.values_list("progress_id", flat=True))
-    removed["progress changes"] = changes.delete()[0]
-    removed["referral events"] = ReferralEvent.objects.filter(referral__created_by=user).delete()[0]
-    removed["referrals"] = _delete_created_by(Referral, user)
-    Attachment.objects.filter(activity__created_by=user).delete()
-    Activity.municipalities.through.objects.filter(activity__created_by=user).delete()
-    removed["activities"] = _delete_created_by(Activity, user)
-    removed["import batches"] = ImportBatch.objects.filter(created_by=user).delete()[0]
-    _restore(touched)
-    return +removed
-
-
-def _delete_created_by(model, user: User) -> int:
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    column = model._meta.get_field("created_by").column
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(column)} = %s", [user.pk])
-        return cursor.rowcount
-
-
-def _restore(progress_ids: set[int]) -> None:
-    """Put each progress back to its latest remaining change (or 未着手), with a new version."""
-    latest = {}
-    for chunk in _chunks(sorted(progress_ids)):
-        for change in ProgressChange.objects.filter(progress_id__in=chunk).chronological():
-            latest[change.progress_id] = change
-        rows = list(Progress.objects.filter(pk__in=chunk))
-        for row in rows:
-            change = latest.get(row.pk)
-            row.stage = change.to_stage if change else Stage.NOT_STARTED
-            row.stage_date = change.effective_date if change else None
-            row.note = change.note if change else ""
-            row.updated_at = change.recorded_at if change else None
-            row.updated_by_id = change.recorded_by_id if change else None
-            row.version += 1
-        update_columns(Progress, PROGRESS_STATE_FIELDS, rows)
-
-
-def demo_data_generate(
-    *, years: int = 3, seed: int = 2026, scale: float = 1.0, prefectures: list[str] | None = None, today=None
-) -> DemoReport:
-    """Replace the demo data with a fresh, deterministic set: same seed and day, same data.
-
-    ``prefectures`` (JIS codes) limits the new data to those prefectures; the old demo data goes everywhere.
-    """
-    started = time.monotonic()
-    report = DemoReport()
-    with transaction.atomic():
-        user = demo_user()
-        report.removed = demo_data_remove(user=user)
-        generator = Generator(years=years, seed=seed, scale=scale, today=today or fiscal.today(), user=user)
-        generator.prefectures = prefectures
-        report.created = generator.run()
-    report.seconds = time.monotonic() - started
-    return report
-
-
-def _chunks(values: list, size: int = 900):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -712,10 +459,9 @@ class Generator:
         return len(planned), len(events)
 
     def _write_changes(self) -> int:
-        """Apply the paths through progress_update_many, step by step, then date their recording."""
+        """Apply the paths through progress_update_many, step by step, each recorded shortly after its date."""
         rounds = max(len(steps) for steps in self.paths.values()) if self.paths else 0
         written = 0
-        recorded = []
         last_recorded = {}
         for number in range(rounds):
             todo = [(key, steps[number]) for key, steps in self.paths.items() if number < len(steps)]
@@ -724,33 +470,25 @@ class Generator:
                 by_batch[step.batch.pk if step.batch else None].append((key, step))
             for batch_id, entries in sorted(by_batch.items(), key=lambda pair: pair[0] or 0):
                 batch = entries[0][1].batch if batch_id else None
-                for chunk in _chunks(entries, 5000):
-                    changes = [
-                        StageChange(
-                            progress=self.progresses[key],
-                            stage=step.stage,
-                            effective_date=step.day,
-                            note=step.note,
-                            activity=step.activity,
-                            referral=step.referral,
-                        )
-                        for key, step in chunk
-                    ]
-                    records = progress_update_many(changes=changes, by=None, import_batch=batch)
-                    for (key, step), record in zip(chunk, records, strict=True):
+                for chunk in chunks(entries, 5000):
+                    changes = []
+                    for key, step in chunk:
                         moment = batch.created_at if batch else self._moment(step.day, lag_days=2)
                         moment = max(moment, last_recorded.get(key, moment))
-                        record.recorded_at, record.recorded_by = moment, self.user
                         last_recorded[key] = moment
-                        recorded.append(record)
+                        changes.append(
+                            StageChange(
+                                progress=self.progresses[key],
+                                stage=step.stage,
+                                effective_date=step.day,
+                                note=step.note,
+                                activity=step.activity,
+                                referral=step.referral,
+                                recorded_at=moment,
+                            )
+                        )
+                    records = progress_update_many(changes=changes, by=None, import_batch=batch, recorded_by=self.user)
                     written += len(records)
-        update_columns(ProgressChange, ["recorded_at", "recorded_by"], recorded)
-        moved = []
-        for key, moment in last_recorded.items():
-            progress = self.progresses[key]
-            progress.updated_at, progress.updated_by = moment, self.user
-            moved.append(progress)
-        update_columns(Progress, ["updated_at", "updated_by"], moved)
         surveyed = Progress.objects.current().count()
         for batch in self.batches.values():
             batch.change_count = batch.progress_changes.count()
