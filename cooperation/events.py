@@ -16,3 +16,6 @@ REFERRAL_FILED = register("referral_filed", _("referral filed"), audited=False)
 REFERRAL_MOVED = register("referral_moved", _("referral moved"), audited=False)
 EXPORTED = register("export", _("export"))
 IMPORTED = register("import", _("import"))
+
+from cooperation.activities import events as activity_events  # noqa: E402, F401  (corrections)
+from cooperation.referrals import events as referral_events  # noqa: E402, F401  (edits, reads, redaction)

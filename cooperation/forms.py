@@ -52,7 +52,7 @@ class ProgressUpdateForm(forms.Form):
         label=_("Note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required for “Not feasible for now”: give the reason."),
+        help_text=_("Required for “Not feasible for now” and for a move back down the ladder: give the reason."),
     )
 
     def __init__(self, *args, progress, **kwargs):
@@ -144,7 +144,7 @@ class ActivityForm(forms.ModelForm):
     advance = forms.BooleanField(
         label=_("Also move these local governments to “Done” for this item"),
         required=False,
-        initial=True,
+        initial=False,
         help_text=_(
             "Those already at “Done” or “Established” stay as they are; the activity is recorded as the evidence."
         ),
@@ -185,7 +185,9 @@ class ActivityForm(forms.ModelForm):
             chosen = offices.filter(pk=int(posted)).first() if posted.isdigit() else None
         municipalities = Municipality.objects.editable_by(user).active().select_related("office")
         if chosen is not None:
-            municipalities = municipalities.filter(office=chosen)
+            # Those of the center's prefecture(s): a 北海道-wide meeting names towns of several centers.
+            served = Municipality.objects.filter(office=chosen).values("prefecture")
+            municipalities = municipalities.filter(prefecture__in=served).order_by("office__sort_order", "lg_code")
         self.fields["municipalities"].queryset = municipalities
         self.fields["item"].queryset = RequestItem.objects.active()
         self.fields["date"].widget.attrs["max"] = today().isoformat()
@@ -201,21 +203,6 @@ class ActivityForm(forms.ModelForm):
 
     def clean_date(self):
         return _not_in_future(self.cleaned_data["date"], _("The date of the activity lies in the future."))
-
-    def clean(self):
-        cleaned = super().clean()
-        office = cleaned.get("office")
-        municipalities = cleaned.get("municipalities") or []
-        if office is not None:
-            elsewhere = [m for m in municipalities if m.office_id != office.pk]
-            if elsewhere:
-                self.add_error(
-                    "municipalities",
-                    _("Not served by {office}: {names}.").format(
-                        office=office.label, names="、".join(m.name for m in elsewhere)
-                    ),
-                )
-        return cleaned
 
 
 class ReferralForm(forms.ModelForm):

@@ -165,6 +165,10 @@ STORAGES = {
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("DJANGO_PRIVATE_MEDIA_ROOT", BASE_DIR / "private_media"))
 ATTACHMENT_MAX_BYTES = int(os.environ.get("DJANGO_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 SURVEY_MAX_BYTES = int(os.environ.get("DJANGO_SURVEY_MAX_BYTES", str(5 * 1024 * 1024)))
+# Referrals (docs/privacy.md): free text of a closed referral is redacted this many days after closing
+# (manage.py redact_referrals, daily); a step may be dated at most this many days back.
+REFERRAL_RETENTION_DAYS = int(os.environ.get("REFERRAL_RETENTION_DAYS", "365"))
+REFERRAL_BACKDATE_DAYS = int(os.environ.get("REFERRAL_BACKDATE_DAYS", "30"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

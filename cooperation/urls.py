@@ -7,11 +7,12 @@ is listed in tests/scope_rules/ (tests/test_scope_matrix.py fails the build for 
 from django.contrib import admin
 from django.urls import include, path
 
+from cooperation.activities import correction_views as activity_correction_views
 from cooperation.activities import views as activity_views
 from cooperation.desk import views as desk_views
 from cooperation.lists import views as list_views
 from cooperation.progress import views as municipality_views
-from cooperation.referrals import views as referral_views
+from cooperation.referrals import two_way_views as two_way_referral_views
 from cooperation.reporting import dashboard as dashboard_views
 from cooperation.reporting import prefecture as report_views
 from cooperation.survey import views as survey_views
@@ -44,21 +45,26 @@ cooperation_patterns = [
     ),
     path("offices/<slug:code>/", desk_views.OfficeDeskView.as_view(), name="office_desk"),
     path("activities/new/", activity_views.ActivityCreateView.as_view(), name="activity_create"),
-    path("activities/<int:pk>/", activity_views.ActivityDetailView.as_view(), name="activity_detail"),
+    path("activities/<int:pk>/", activity_correction_views.ActivityDetailView.as_view(), name="activity_detail"),
     path(
         "activities/<int:pk>/follow-up-done/",
         activity_views.ActivityFollowUpDoneView.as_view(),
         name="activity_follow_up_done",
     ),
     path("attachments/<int:pk>/", activity_views.AttachmentDownloadView.as_view(), name="attachment_download"),
-    path("referrals/new/", referral_views.ReferralCreateView.as_view(), name="referral_create"),
-    path("referrals/<int:pk>/", referral_views.ReferralDetailView.as_view(), name="referral_detail"),
+    path("referrals/new/", two_way_referral_views.ReferralCreateView.as_view(), name="referral_create"),
+    path("referrals/<int:pk>/", two_way_referral_views.ReferralDetailView.as_view(), name="referral_detail"),
     path(
         "referrals/<int:pk>/transition/",
-        referral_views.ReferralTransitionView.as_view(),
+        two_way_referral_views.ReferralTransitionView.as_view(),
         name="referral_transition",
     ),
     # --- end local government page, center desk, activities, referrals ---
+    # --- corrections and two-way referrals (issue 16) ---
+    path("", include("cooperation.referrals.urls")),
+    path("", include("cooperation.activities.urls")),
+    path("", include("cooperation.progress.urls")),
+    # --- end corrections and two-way referrals ---
     # --- lists ---
     path("municipalities/", list_views.MunicipalityListView.as_view(), name="municipality_list"),
     path("activities/", list_views.ActivityListView.as_view(), name="activity_list"),

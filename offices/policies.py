@@ -22,9 +22,9 @@ progress.change     local government             its write scope (center, bureau
                                                  prefecture officer only its own government)
 activity.log        center (Office)              ministry staff whose write scope holds it
 activity.change     center of the activity       the same
-referral.file       local government             its write scope
-referral.handle     local government of the      ministry staff whose write scope holds it
-                    referral
+referral.*          (see the referrals block at the end of this module: two directions)
+activity.correct    center of the activity       who may log its activities
+progress.correct    local government             who may change its progress
 survey.import       — (rows: progress.change)    headquarters, bureau and center staff
 user.manage         a user, or None for "any"    headquarters and bureaus (a bureau only
                                                  users wholly inside its region, never
@@ -236,24 +236,6 @@ ACTIVITY_CHANGE = register(
     model=OFFICE,
     q=_office_write_q,
 )
-REFERRAL_FILE = register(
-    "referral.file",
-    _("file referrals"),
-    lambda user, target: (
-        scopes.can_write_anything(user)
-        if target is None
-        else _exists("Municipality", _municipality_write_q(user), target)
-    ),
-    model=MUNICIPALITY,
-    q=_municipality_write_q,
-)
-REFERRAL_HANDLE = register(
-    "referral.handle",
-    _("handle referrals"),
-    lambda user, target: _exists("Municipality", _ministry_municipality_q(user), target),
-    model=MUNICIPALITY,
-    q=_ministry_municipality_q,
-)
 SURVEY_IMPORT = register(
     "survey.import",
     _("import surveys"),
@@ -391,6 +373,143 @@ PREPAREDNESS_RECORD = register(
     "preparedness.record",
     _("record disaster preparedness"),
     lambda user, target: _exists("Municipality", _municipality_write_q(user), target),
+    model=MUNICIPALITY,
+    q=_municipality_write_q,
+)
+
+
+# --- referrals (回付), both ways, and corrections (issue 16) --------------------------------------------------------
+#
+# A referral goes from a local government to its center (``to_center``) or from the center to a local
+# government (``to_municipality``). Each has two sides: the local side (the officers of that local
+# government: a municipality officer, or a prefecture officer for its own prefectural government) and the
+# center side (ministry staff whose write scope holds the local government). The receiving side
+# acknowledges, handles and closes; the filing side (or whoever filed it) edits or withdraws it until it is
+# acknowledged; either side reopens it. Targets are ``Referral`` rows (or, for ``referral.file``, an unsaved
+# one, or a local government for "to the center"); rules read ``direction``, ``status``, ``municipality_id``.
+#
+# ==================  ==========================================================================================
+# referral.file       to_center: the local government's write scope (its officers; center staff recording it on
+#                     its behalf); to_municipality: the center side
+# referral.handle     the receiving side (to_center: the center side; to_municipality: the local side)
+# referral.edit       the filing side or the filer, while not yet acknowledged
+# referral.withdraw   the same
+# referral.reopen     either side, once closed (not withdrawn, not redacted)
+# referral.read_text  every role that sees the referral, except a prefecture officer for its municipalities
+#                     (who sees counts and topics, not the text)
+# activity.correct    who may log the activity's center's activities
+# progress.correct    who may change the local government's progress
+# ==================  ==========================================================================================
+
+
+def _local_side_q(user, *, write: bool = True) -> Q:
+    """Q on Municipality: the local governments whose own officers the user is."""
+    query = scopes.NOTHING
+    if not _signed_in(user):
+        return query
+    for role in user.scope_roles:
+        if write and role.read_only:
+            continue
+        if role.kind == "municipality":
+            query |= Q(pk=role.municipality_id)
+        elif role.kind == "prefecture":
+            query |= Q(prefecture=role.prefecture_id, kind="prefecture")
+    return query
+
+
+def _text_readers_q(user) -> Q:
+    """Q on Municipality: whose referrals' text the user may read (its scope, minus a prefecture's towns)."""
+    query = _local_side_q(user, write=False)
+    if not scopes.is_ministry_staff(user):
+        return query
+    ministry = [role for role in user.scope_roles if role.kind in {"headquarters", "bureau", "center"}]
+    for role in ministry:
+        if role.kind == "headquarters":
+            return Q()
+        if role.kind == "bureau":
+            query |= scopes.region_q(role.region_id, "prefecture__region")
+        else:
+            query |= Q(office=role.office_id)
+    return query
+
+
+def _municipality_of(target):
+    return getattr(target, "municipality_id", None) or _pk(target)
+
+
+def _on_side(user, side: str, municipality_id) -> bool:
+    query = _ministry_municipality_q(user) if side == "center" else _local_side_q(user)
+    return _exists("Municipality", query, municipality_id)
+
+
+def _sides(referral) -> tuple[str, str]:
+    """(filing side, receiving side) of a referral."""
+    if getattr(referral, "direction", "to_center") == "to_municipality":
+        return "center", "local"
+    return "local", "center"
+
+
+def _may_file(user, target) -> bool:
+    if target is None:
+        return scopes.can_write_anything(user)
+    if getattr(target, "direction", "to_center") == "to_municipality":
+        return _on_side(user, "center", _municipality_of(target))
+    return _exists("Municipality", _municipality_write_q(user), _municipality_of(target))
+
+
+def _may_handle(user, referral) -> bool:
+    """The receiving side; a bare local government (its id) stands for a referral to its center."""
+    if referral is None:
+        return False
+    return _on_side(user, _sides(referral)[1], _municipality_of(referral))
+
+
+def _is_filer(user, referral) -> bool:
+    filing, _receiving = _sides(referral)
+    if referral.created_by_id is not None and referral.created_by_id == user.pk:
+        return can(user, REFERRAL_FILE, referral)
+    return _on_side(user, filing, referral.municipality_id)
+
+
+def _may_change_filed(user, referral) -> bool:
+    if referral is None or referral.status != "submitted":
+        return False
+    return _is_filer(user, referral)
+
+
+def _may_reopen(user, referral) -> bool:
+    if referral is None or referral.status != "closed" or referral.outcome == "withdrawn":
+        return False
+    if getattr(referral, "redacted_at", None) is not None:
+        return False
+    return _on_side(user, "center", referral.municipality_id) or _on_side(user, "local", referral.municipality_id)
+
+
+def _may_read_text(user, referral) -> bool:
+    return referral is not None and _exists("Municipality", _text_readers_q(user), referral.municipality_id)
+
+
+REFERRAL_FILE = register("referral.file", _("file referrals"), _may_file, model=MUNICIPALITY, q=_municipality_write_q)
+REFERRAL_HANDLE = register("referral.handle", _("handle referrals"), _may_handle)
+REFERRAL_EDIT = register("referral.edit", _("edit referrals before they are acknowledged"), _may_change_filed)
+REFERRAL_WITHDRAW = register(
+    "referral.withdraw", _("withdraw referrals before they are acknowledged"), _may_change_filed
+)
+REFERRAL_REOPEN = register("referral.reopen", _("reopen referrals"), _may_reopen)
+REFERRAL_READ_TEXT = register(
+    "referral.read_text", _("read the text of referrals"), _may_read_text, model=MUNICIPALITY, q=_text_readers_q
+)
+ACTIVITY_CORRECT = register(
+    "activity.correct",
+    _("correct or cancel activities"),
+    lambda user, target: _exists("Office", _office_write_q(user), getattr(target, "office_id", None) or target),
+    model=OFFICE,
+    q=_office_write_q,
+)
+PROGRESS_CORRECT = register(
+    "progress.correct",
+    _("correct stage changes"),
+    lambda user, target: _exists("Municipality", _municipality_write_q(user), _municipality_of(target)),
     model=MUNICIPALITY,
     q=_municipality_write_q,
 )

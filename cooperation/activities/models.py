@@ -32,6 +32,21 @@ class ActivityQuerySet(models.QuerySet):
         )
         return self.filter(office_q | Q(touches_visible))
 
+    def standing(self):
+        """Not cancelled: the activities lists, counts and reports take into account."""
+        return self.filter(cancelled_at=None)
+
+
+class StandingActivityManager(models.Manager.from_queryset(ActivityQuerySet)):
+    """``Activity.objects``: cancelled activities are left out of every list, count and report.
+
+    ``Activity.all_objects`` keeps them (the activity's own page shows a
+    cancelled activity with its history).
+    """
+
+    def get_queryset(self):
+        return super().get_queryset().filter(cancelled_at=None)
+
 
 class PrivateStorage(FileSystemStorage):
     """Files kept under ``PRIVATE_MEDIA_ROOT``, outside any URL.
@@ -93,13 +108,21 @@ class Activity(models.Model):
     created_by = models.ForeignKey(
         User, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    version = models.PositiveIntegerField(_("version"), default=0)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        User, verbose_name=_("cancelled by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
 
-    objects = ActivityQuerySet.as_manager()
+    objects = StandingActivityManager()
+    all_objects = ActivityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         ordering = ["-date", "-id"]
+        base_manager_name = "all_objects"
         indexes = [
             models.Index(fields=["office", "date"], name="activity_office_date"),
             models.Index(fields=["date"], name="activity_date"),
@@ -117,6 +140,46 @@ class Activity(models.Model):
 
         if self.date and self.follow_up_on and self.follow_up_on < self.date:
             raise ValidationError({"follow_up_on": _("The follow-up date lies before the activity.")})
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+class ActivityVersion(models.Model):
+    """A previous version of a corrected or cancelled activity (活動記録の訂正履歴), kept as it was."""
+
+    class Change(models.TextChoices):
+        EDITED = "edited", _("edited")
+        CANCELLED = "cancelled", _("cancelled")
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    change = models.CharField(_("change"), max_length=16, choices=Change.choices)
+    data = models.JSONField(_("values before the change"))
+    reason = models.TextField(_("reason"))
+    stages = models.TextField(
+        _("what happened to the stages"),
+        blank=True,
+        help_text=_("On cancelling: stages kept (with a note) or reverted."),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("activity version")
+        verbose_name_plural = _("activity versions")
+        ordering = ["activity", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "number"], name="activity_version_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} v{self.number} {self.change}"
 
 
 class Attachment(models.Model):

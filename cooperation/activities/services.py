@@ -101,6 +101,7 @@ def activity_create(
     if activity.date > today():
         errors.append(_("The date of the activity lies in the future."))
     item = activity.item
+    errors += activity_fit_errors(activity)
     if not item.is_active:
         errors.append(_("Item {item} has been retired.").format(item=item.code))
     elsewhere = [municipality.name for municipality in municipalities if not item.applies_to(municipality)]
@@ -133,6 +134,19 @@ def activity_create(
         },
     )
     return activity
+
+
+def activity_fit_errors(activity: Activity) -> list[str]:
+    """An activity's kind must be one its item accepts as evidence (``RequestItem.evidence_kinds``)."""
+    item = activity.item
+    if item.accepts_kind(activity.kind):
+        return []
+    kinds = "、".join(str(Activity.Kind(kind).label) for kind in item.evidence_kinds if kind in Activity.Kind.values)
+    return [
+        _("A “{kind}” is not evidence for item {item}; it accepts: {kinds}.").format(
+            kind=activity.get_kind_display(), item=item.code, kinds=kinds
+        )
+    ]
 
 
 @transaction.atomic

@@ -159,7 +159,7 @@ class AttachmentDownloadView(ScopedMixin, View):
     http_method_names = ["get"]
 
     def get(self, request, pk):
-        visible = Activity.objects.visible_to(request.user)
+        visible = Activity.all_objects.visible_to(request.user)
         attachment = Attachment.objects.filter(pk=pk, activity__in=visible).first()
         if attachment is None:
             raise Http404(_("No such attachment."))

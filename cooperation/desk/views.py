@@ -1,6 +1,6 @@
 """Center desk (センター業務画面): what each local government of the jurisdiction could do next."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.views.generic import DetailView
 
 from cooperation import fiscal
@@ -9,6 +9,8 @@ from cooperation.mixins import ScopedMixin
 from cooperation.models import Activity, Referral
 from offices import policies
 from offices.models import Municipality, Office
+
+ACTIVITY_MUNICIPALITIES = Activity.municipalities.through
 
 
 class OfficeDeskView(ScopedMixin, DetailView):
@@ -44,7 +46,15 @@ class OfficeDeskView(ScopedMixin, DetailView):
             .filter(office=office)
             .select_related("municipality")
             .order_by("received_on", "id"),
-            recent=activities.prefetch_related(visible_municipalities).order_by("-date", "-id")[:RECENT_ACTIVITIES],
+            # Also those another center logged with local governments this center serves (a 北海道-wide meeting).
+            recent=Activity.objects.visible_to(user)
+            .filter(
+                Q(office=office)
+                | Q(pk__in=ACTIVITY_MUNICIPALITIES.objects.filter(municipality__office=office).values("activity"))
+            )
+            .select_related("item")
+            .prefetch_related(visible_municipalities)
+            .order_by("-date", "-id")[:RECENT_ACTIVITIES],
             stale_count=sum(1 for row in rows if row.stale),
         )
         return context

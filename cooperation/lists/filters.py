@@ -142,6 +142,7 @@ class ActivityFilter(ScopedFilterSet):
 
 
 class ReferralFilter(ScopedFilterSet):
+    direction = filters.ChoiceFilter(label=_("Direction"), choices=Referral.Direction.choices, empty_label=ALL)
     status = filters.ChoiceFilter(label=_("Status"), choices=Referral.Status.choices, empty_label=ALL)
     outcome = filters.ChoiceFilter(label=_("Outcome"), choices=Referral.Outcome.choices, empty_label=ALL)
     topic = filters.ChoiceFilter(label=_("Topic"), choices=Referral.Topic.choices, empty_label=ALL)
@@ -164,7 +165,7 @@ class ReferralFilter(ScopedFilterSet):
 
     class Meta:
         model = Referral
-        fields = ["status", "outcome", "topic", "office", "prefecture", "received_from", "received_to"]
+        fields = ["direction", "status", "outcome", "topic", "office", "prefecture", "received_from", "received_to"]
 
 
 class ProgressChangeFilter(ScopedFilterSet):

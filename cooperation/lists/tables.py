@@ -198,10 +198,11 @@ class ReferralTable(SiteTable):
     agency = tables.Column(verbose_name=_("Agency"), order_by=("agency", "id"))
     status = tables.Column(verbose_name=_("Status"), order_by=("status", "id"))
     outcome = tables.Column(verbose_name=_("Outcome"), order_by=("outcome", "id"))
+    direction = tables.Column(verbose_name=_("Direction"), order_by=("direction", "id"))
 
     class Meta(SiteTable.Meta):
         model = Referral
-        fields = ("received_on", "municipality", "office", "topic", "agency", "status", "outcome")
+        fields = ("received_on", "municipality", "office", "topic", "agency", "status", "outcome", "direction")
 
     def render_status(self, value, record):
         return format_html('<span class="badge referral-status status-{}">{}</span>', record.status, value)
@@ -262,6 +263,10 @@ class ProgressChangeTable(SiteTable):
         return self.render_recorded_by(value)
 
     def _evidence(self, record):
+        if record.corrects_id:
+            return record.progress.municipality.get_absolute_url(), gettext(
+                "Correction of the change of {date}"
+            ).format(date=fiscal.format_date(record.corrects.effective_date))
         if record.activity_id:
             activity = record.activity
             return activity.get_absolute_url(), gettext("Activity: {title}").format(title=activity.title)

@@ -282,6 +282,7 @@ class ReferralListView(ScopedListView):
             "agency": ExportColumn("agency"),
             "status": ExportColumn("status", choice_labels(Referral, "status")),
             "outcome": ExportColumn("outcome", choice_labels(Referral, "outcome")),
+            "direction": ExportColumn("direction", choice_labels(Referral, "direction")),
         }
 
 
@@ -302,6 +303,7 @@ class ProgressChangeListView(ScopedListView):
                 "activity",
                 "referral",
                 "import_batch",
+                "corrects",
             )
         )
 
@@ -310,6 +312,7 @@ class ProgressChangeListView(ScopedListView):
         stage = choice_labels(ProgressChange, "from_stage")
         system = _("System")
         activity, referral, batch = _("Activity: {title}"), _("Referral of {date}"), _("Import: {file}")
+        correction = _("Correction of the change of {date}")
 
         def recorded_at(value):  # LocalDateTimeColumn.value
             return value.astimezone(zone).replace(tzinfo=None, microsecond=0)
@@ -317,7 +320,9 @@ class ProgressChangeListView(ScopedListView):
         def recorded_by(user_id, display_name, username):  # ProgressChangeTable.value_recorded_by, str(user)
             return system if user_id is None else (display_name or username)
 
-        def evidence(activity_id, title, referral_id, received_on, batch_id, file_name):  # value_evidence
+        def evidence(corrects_id, corrected_on, activity_id, title, referral_id, received_on, batch_id, file_name):
+            if corrects_id:  # value_evidence
+                return correction.format(date=fiscal.format_date(corrected_on))
             if activity_id:
                 return activity.format(title=title)
             if referral_id:
@@ -339,6 +344,8 @@ class ProgressChangeListView(ScopedListView):
             "note": ExportColumn("note"),
             "evidence": ExportColumn(
                 (
+                    "corrects_id",
+                    "corrects__effective_date",
                     "activity_id",
                     "activity__title",
                     "referral_id",

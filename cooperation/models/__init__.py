@@ -5,7 +5,7 @@ models live beside their services and views (``progress/``, ``activities/``,
 ``referrals/``, ``survey/``).
 """
 
-from cooperation.activities.models import Activity, Attachment, PrivateStorage, attachment_storage
+from cooperation.activities.models import Activity, ActivityVersion, Attachment, PrivateStorage, attachment_storage
 from cooperation.disasters.models import Disaster, Preparedness, SpecialOfficeDay
 from cooperation.notifications.models import Notification, NotificationPreference, OutgoingMail
 from cooperation.progress.models import (
@@ -41,6 +41,7 @@ __all__ = [
     "Venue",
     "STAGE_LEVELS",
     "Activity",
+    "ActivityVersion",
     "Attachment",
     "Category",
     "ImportBatch",

@@ -56,6 +56,8 @@ def request_items_load(*, path: Path) -> dict[str, int]:
             "scope": row["scope"],
             "sort_order": order * 10,
             "first_referral_moves": row.get("first_referral", "no") == "yes",
+            "first_referral_from_center_moves": row.get("first_referral_from_center", "no") == "yes",
+            "evidence_kinds": (row.get("evidence_kinds") or "").split(),
         }
         item = RequestItem.objects.filter(code=row["code"]).first()
         if item is None:

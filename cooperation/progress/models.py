@@ -100,6 +100,20 @@ class RequestItem(models.Model):
         default=False,
         help_text=_("A local government's first referral moves this item to “Done”, with the referral as evidence."),
     )
+    first_referral_from_center_moves = models.BooleanField(
+        _("moved by a first referral from the center"),
+        default=False,
+        help_text=_(
+            "The first referral a center passes to a local government moves this item to “Done”, "
+            "with the referral as evidence."
+        ),
+    )
+    evidence_kinds = models.JSONField(
+        _("activity kinds that are evidence"),
+        default=list,
+        blank=True,
+        help_text=_("Kinds of activity that can be the evidence of this item; empty means any kind."),
+    )
 
     objects = RequestItemQuerySet.as_manager()
 
@@ -120,6 +134,16 @@ class RequestItem(models.Model):
 
     def applies_to(self, municipality: Municipality) -> bool:
         return scope_applies(self.scope, municipality.kind)
+
+    def accepts_kind(self, kind: str) -> bool:
+        """Whether an activity of ``kind`` can be the evidence of this item (an award is no disaster drill)."""
+        return not self.evidence_kinds or kind in self.evidence_kinds
+
+    def moved_by_first_referral(self, direction: str) -> bool:
+        """Whether a local government's first referral in ``direction`` moves this item."""
+        if direction == "to_municipality":
+            return self.first_referral_from_center_moves
+        return self.first_referral_moves
 
 
 def scope_applies(scope: str, kind: str) -> bool:
@@ -236,6 +260,14 @@ class ProgressChangeQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(municipality_scope_q(user, prefix="progress__municipality__"))
 
+    def adjustments(self, *, day: datetime.date, recorded_after: datetime.datetime):
+        """Corrections recorded after ``recorded_after`` of changes in force on ``day`` (e.g. 31 March).
+
+        A closed year's report shows these as adjustments: they change what
+        that year's report said when it was closed.
+        """
+        return self.filter(corrects__isnull=False, recorded_at__gt=recorded_after, effective_date__lte=day)
+
     def chronological(self):
         """Oldest first, in the order the stages followed one another (effective date, then recording order)."""
         return self.order_by("effective_date", "id")
@@ -279,6 +311,15 @@ class ProgressChange(models.Model):
         blank=True,
         related_name="progress_changes",
     )
+    corrects = models.OneToOneField(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="correction",
+        help_text=_("The wrong change this one corrects; its note says why."),
+    )
 
     objects = ProgressChangeQuerySet.as_manager()
 
@@ -313,3 +354,7 @@ class ProgressChange(models.Model):
     @property
     def evidence(self):
         return self.activity or self.referral or self.import_batch
+
+    @property
+    def is_correction(self) -> bool:
+        return self.corrects_id is not None

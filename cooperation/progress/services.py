@@ -97,7 +97,19 @@ def _change_errors(
         )
     if stage == Stage.NOT_FEASIBLE and not note.strip():
         errors.append(_("“Not feasible for now” needs a reason in the note."))
+    if _backwards(progress.stage, stage) and not note.strip():
+        errors.append(
+            _("Moving back from “{current}” to “{stage}” needs a reason in the note.").format(
+                current=Stage(progress.stage).label, stage=Stage(stage).label
+            )
+        )
     return errors
+
+
+def _backwards(current: str, stage: str) -> bool:
+    """A step down the ladder (当面困難 is off it, and has its own rule)."""
+    before, after = Stage.level(current), Stage.level(stage)
+    return before is not None and after is not None and after < before
 
 
 def _evidence_errors(
@@ -131,7 +143,7 @@ def _evidence_errors(
         )
     if referral is not None and (
         referral.municipality_id != progress.municipality_id
-        or not progress.item.first_referral_moves
+        or not progress.item.moved_by_first_referral(referral.direction)
         or referral.received_on > effective_date
     ):
         errors.append(

@@ -4,6 +4,7 @@ from http import HTTPStatus
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -59,7 +60,8 @@ def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None
         "may_edit": may_edit,
         "bound": bound,
         "history": ProgressChange.objects.filter(progress__municipality=municipality)
-        .select_related("progress__item", "recorded_by", "activity", "referral", "import_batch")
+        .select_related("progress__item", "recorded_by", "activity", "referral", "import_batch", "corrects")
+        .annotate(is_corrected=Exists(ProgressChange.objects.filter(corrects=OuterRef("pk"))))
         .order_by("-effective_date", "-recorded_at", "-id"),
         "activities": activities[:RECENT_LIMIT],
         "activity_count": activities.count(),

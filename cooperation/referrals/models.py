@@ -1,4 +1,4 @@
-"""Referrals (回付) of consultations between local governments and centers."""
+"""Referrals (回付) of consultations between local governments and centers, both ways."""
 
 from django.db import models
 from django.db.models import Q
@@ -17,9 +17,26 @@ class ReferralQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status=Referral.Status.CLOSED)
 
+    def due_for_redaction(self, before):
+        """Closed before ``before`` and not yet redacted: the rows the retention task empties."""
+        return self.filter(status=Referral.Status.CLOSED, closed_at__lt=before, redacted_at=None)
+
 
 class Referral(models.Model):
-    """Referral (回付) of a consultation about a national matter from a local government to its center."""
+    """Referral (回付) of a consultation between a local government and its center, in either direction.
+
+    ``to_center``: a consultation about a national matter, passed by the local
+    government to its center. ``to_municipality``: a consultation about a
+    local matter that reached the ministry's window, passed by the center to
+    the local government. The receiving side acknowledges, handles and closes
+    it; the filing side may edit or withdraw it until it is acknowledged.
+    The free text (summary, notes) is emptied after the retention period
+    (``redacted_at``); the figures and metadata stay for statistics.
+    """
+
+    class Direction(models.TextChoices):
+        TO_CENTER = "to_center", _("local government → center")
+        TO_MUNICIPALITY = "to_municipality", _("center → local government")
 
     class Topic(models.TextChoices):
         PENSION = "pension", _("pensions and social insurance")
@@ -53,7 +70,16 @@ class Referral(models.Model):
     received_on = models.DateField(_("date received"))
     topic = models.CharField(_("topic"), max_length=16, choices=Topic.choices)
     agency = models.CharField(_("national agency concerned"), max_length=100, blank=True)
+    direction = models.CharField(_("direction"), max_length=16, choices=Direction.choices, default=Direction.TO_CENTER)
     summary = models.TextField(_("summary"))
+    personal_info_confirmed = models.JSONField(
+        _("confirmed as not personal"),
+        default=list,
+        blank=True,
+        help_text=_("Kinds of possible personal information the filer confirmed are not personal."),
+    )
+    redacted_at = models.DateTimeField(_("free text redacted at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     created_at = models.DateTimeField(_("filed at"), default=timezone.now, editable=False)
@@ -92,9 +118,31 @@ class Referral(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("cooperation:referral_detail", kwargs={"pk": self.pk})
 
+    @property
+    def to_center(self) -> bool:
+        return self.direction == self.Direction.TO_CENTER
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status == self.Status.CLOSED and self.outcome == self.Outcome.WITHDRAWN
+
 
 class ReferralEvent(models.Model):
-    """One state change of a referral (回付の経過), timestamped."""
+    """One step of a referral (回付の経過): filed, acknowledged, …, edited, withdrawn, reopened.
+
+    ``at`` is when it was recorded; ``on`` the date it took place, which may
+    lie a little in the past (``REFERRAL_BACKDATE_DAYS``). An edit keeps the
+    previous values in ``previous``.
+    """
+
+    class Action(models.TextChoices):
+        FILED = "filed", _("filed")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        STARTED = "started", _("work started")
+        CLOSED = "closed", _("closed")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        EDITED = "edited", _("edited")
+        REOPENED = "reopened", _("reopened")
 
     referral = models.ForeignKey(Referral, verbose_name=_("referral"), on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(_("from"), max_length=16, choices=Referral.Status.choices, blank=True)
@@ -104,6 +152,10 @@ class ReferralEvent(models.Model):
         User, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     note = models.TextField(_("note"), blank=True)
+    action = models.CharField(_("step"), max_length=16, choices=Action.choices, blank=True)
+    on = models.DateField(_("date of the step"), null=True, blank=True)
+    previous = models.JSONField(_("previous values"), default=dict, blank=True)
+    personal_info_confirmed = models.JSONField(_("confirmed as not personal"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("referral event")

@@ -32,12 +32,26 @@ def _lg(code: str) -> Municipality:
     return Municipality.objects.get(lg_code=code)
 
 
-def _activity(office_code, lg_codes, title, *, days_ago=10, item="1-1", kind="briefing", by=None, **counts):
+# The item each kind of activity is evidence for (RequestItem.evidence_kinds, issue 16).
+KIND_ITEM = {
+    "briefing": "1-1",
+    "pr_article": "1-2",
+    "exchange_meeting": "2-1",
+    "joint_session": "2-2",
+    "venue": "2-2",
+    "disaster": "2-4",
+    "recommendation": "3-1",
+    "award": "3-2",
+    "other": "1-1",
+}
+
+
+def _activity(office_code, lg_codes, title, *, days_ago=10, item=None, kind="briefing", by=None, **counts):
     return activity_create(
         by=by,
         municipalities=[_lg(code) for code in lg_codes],
         office=Office.objects.get(code=office_code),
-        item=RequestItem.objects.get(code=item),
+        item=RequestItem.objects.get(code=item or KIND_ITEM[kind]),
         kind=kind,
         date=_day(days_ago),
         title=title,
@@ -680,7 +694,9 @@ def test_history_queries_do_not_grow_with_rows(hq, master, client_for, django_as
     def render(count):
         for progress in toyama[:count]:
             if progress.stage == Stage.NOT_STARTED:
-                activity = _activity("toyama", [progress.municipality.lg_code], "説明会", item=progress.item.code)
+                activity = _activity(
+                    "toyama", [progress.municipality.lg_code], "説明会", item=progress.item.code, kind="other"
+                )
                 progress_update(progress=progress, stage=Stage.CONSIDERING, by=None)
                 progress_update(progress=progress, stage=Stage.DONE, by=None, activity=activity)
         with django_assert_max_num_queries(11) as captured:

@@ -57,7 +57,7 @@ def test_history_is_complete_and_ordered_after_several_changes(otaru, center_sap
         (Stage.ESTABLISHED, days_ago(0)),
     ]
     for stage, day in steps:
-        progress_update(progress=progress, stage=stage, by=center_sapporo, effective_date=day)
+        progress_update(progress=progress, stage=stage, by=center_sapporo, effective_date=day, note="経過")
     history = list(progress.changes.chronological())
     assert [(change.to_stage, change.effective_date) for change in history] == steps
     assert [change.from_stage for change in history] == [Stage.NOT_STARTED] + [stage for stage, _day in steps[:-1]]

@@ -75,7 +75,13 @@ def test_first_referral_leaves_an_established_2_3_alone(otaru, lg_otaru):
 
 def test_a_later_referral_moves_nothing(otaru, lg_otaru):
     file(lg_otaru, otaru, received_on=days_ago(30))
-    progress_update(progress=referral_item(otaru), stage=Stage.CONSIDERING, by=lg_otaru, effective_date=days_ago(20))
+    progress_update(
+        progress=referral_item(otaru),
+        stage=Stage.CONSIDERING,
+        by=lg_otaru,
+        effective_date=days_ago(20),
+        note="回付の運用を見直し中",
+    )
     file(lg_otaru, otaru, received_on=days_ago(10))
     progress = referral_item(otaru)
     assert (progress.stage, progress.changes.count()) == (Stage.CONSIDERING, 2)

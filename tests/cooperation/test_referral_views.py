@@ -142,7 +142,8 @@ def test_detail_shows_the_timeline_of_state_changes(client_for, lg_otaru, center
 def test_handling_buttons_for_those_who_may_handle(client_for, center_sapporo, otaru):
     referral = file_referral(otaru)
     html = client_for(center_sapporo).get(referral.get_absolute_url()).content.decode()
-    assert html.count(f'action="{transition(referral)}"') == 2
+    # One form: the next step (acknowledge or close) with its note and date (issue 16).
+    assert html.count(f'action="{transition(referral)}"') == 1
     assert 'value="acknowledged"' in html
     assert 'value="in_progress"' not in html
 

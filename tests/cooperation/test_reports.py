@@ -221,12 +221,26 @@ def test_prefecture_matrix_kind_labels_are_those_of_the_model(today):
     assert shown["ja"] != shown["en"]
 
 
+# The item each kind of activity is evidence for (RequestItem.evidence_kinds, issue 16).
+KIND_ITEM = {
+    "briefing": "1-1",
+    "pr_article": "1-2",
+    "exchange_meeting": "2-1",
+    "joint_session": "2-2",
+    "venue": "2-2",
+    "disaster": "2-4",
+    "recommendation": "3-1",
+    "award": "3-2",
+    "other": "1-1",
+}
+
+
 def _activity(municipality, day, kind="briefing"):
     return activity_create(
         by=None,
         municipalities=[municipality],
         office=municipality.office,
-        item=RequestItem.objects.get(code="1-1"),
+        item=RequestItem.objects.get(code=KIND_ITEM[kind]),
         kind=kind,
         date=day,
         title="職員向け説明会",

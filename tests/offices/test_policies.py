@@ -44,6 +44,8 @@ CASES = [
     ("survey.import", None, {"hq", "bureau_hokkaido", "center_sapporo", "center_hakodate"}),
     ("user.manage", None, {"hq", "bureau_hokkaido"}),
     ("audit.view_all", None, {"hq"}),
+    ("activity.correct", "sapporo_office", {"hq", "bureau_hokkaido", "center_sapporo"}),
+    ("progress.correct", "otaru", {"hq", "bureau_hokkaido", "center_sapporo", "lg_otaru"}),
 ]
 
 
