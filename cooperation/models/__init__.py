@@ -6,6 +6,7 @@ models live beside their services and views (``progress/``, ``activities/``,
 """
 
 from cooperation.activities.models import Activity, Attachment, PrivateStorage, attachment_storage
+from cooperation.commissioners.models import Commissioner, CommissionerAward, CommissionerBackground, CommissionerTerm
 from cooperation.progress.models import (
     STAGE_LEVELS,
     Category,
@@ -22,6 +23,10 @@ __all__ = [
     "Activity",
     "Attachment",
     "Category",
+    "Commissioner",
+    "CommissionerAward",
+    "CommissionerBackground",
+    "CommissionerTerm",
     "ImportBatch",
     "PrivateStorage",
     "Progress",

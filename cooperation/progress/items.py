@@ -56,6 +56,7 @@ def request_items_load(*, path: Path) -> dict[str, int]:
             "scope": row["scope"],
             "sort_order": order * 10,
             "first_referral_moves": row.get("first_referral", "no") == "yes",
+            "commissioner_evidence": row.get("commissioner_evidence", ""),
         }
         item = RequestItem.objects.filter(code=row["code"]).first()
         if item is None:

@@ -1,6 +1,9 @@
 """Request items and progress: the stage ladder, each local government's stage per item, and its history."""
 
 import datetime
+import functools
+import itertools
+import operator
 
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
@@ -74,9 +77,8 @@ class RequestItemQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def applicable_to(self, municipality: Municipality):
-        if municipality.is_prefecture:
-            return self
-        return self.filter(scope=RequestItem.Scope.ALL)
+        """Items that apply to this local government (:meth:`RequestItem.applies_to`, as a filter)."""
+        return self.filter(scope__in=RequestItem.Scope.applying_to(municipality.is_prefecture))
 
 
 class RequestItem(models.Model):
@@ -85,6 +87,17 @@ class RequestItem(models.Model):
     class Scope(models.TextChoices):
         ALL = "all", _("every local government")
         PREFECTURE = "prefecture", _("prefectural governments only")
+        MUNICIPALITY = "municipality", _("municipalities only")
+
+        @classmethod
+        def applying_to(cls, is_prefecture: bool) -> tuple[str, str]:
+            """The scopes of the items that apply to a prefectural government, or to a 市区町村.
+
+            The one definition of "which items apply": ``applies_to``,
+            ``applicable_to``, ``applicable_q`` and ``ProgressQuerySet.current``
+            are all built from it.
+            """
+            return (cls.ALL, cls.PREFECTURE) if is_prefecture else (cls.ALL, cls.MUNICIPALITY)
 
     code = models.CharField(_("code"), max_length=8, unique=True)
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="items")
@@ -99,6 +112,18 @@ class RequestItem(models.Model):
         _("moved by a first referral"),
         default=False,
         help_text=_("A local government's first referral moves this item to “Done”, with the referral as evidence."),
+    )
+    commissioner_evidence = models.CharField(
+        _("moved by a commissioner record"),
+        max_length=16,
+        choices=[
+            ("", _("no")),
+            ("recommendation", _("its recommendation of a commissioner")),
+            ("award", _("its award to a commissioner")),
+        ],
+        blank=True,
+        default="",
+        help_text=_("A recommendation of, or an award to, a commissioner moves this item to “Done”."),
     )
 
     objects = RequestItemQuerySet.as_manager()
@@ -119,7 +144,18 @@ class RequestItem(models.Model):
         return self.title_en if _english() else self.title_ja
 
     def applies_to(self, municipality: Municipality) -> bool:
-        return self.scope == self.Scope.ALL or municipality.is_prefecture
+        return self.scope in self.Scope.applying_to(municipality.is_prefecture)
+
+    @classmethod
+    def applicable_q(cls, *, item: str = "item__", municipality: str = "municipality__") -> Q:
+        """Q on a model reaching RequestItem through ``item`` and Municipality through ``municipality``:
+        the pairs where the item applies (for Progress, the defaults)."""
+        prefecture = Q(**{municipality + "kind": Municipality.Kind.PREFECTURE})
+        return (
+            Q(**{item + "scope": cls.Scope.ALL})
+            | (Q(**{item + "scope": cls.Scope.PREFECTURE}) & prefecture)
+            | (Q(**{item + "scope": cls.Scope.MUNICIPALITY}) & ~prefecture)
+        )
 
 
 class ProgressQuerySet(models.QuerySet):
@@ -131,9 +167,7 @@ class ProgressQuerySet(models.QuerySet):
 
     def current(self):
         """Rows that reports count: active local governments, active items that apply to them."""
-        return self.filter(municipality__is_active=True, item__is_active=True).filter(
-            Q(item__scope=RequestItem.Scope.ALL) | Q(municipality__kind=Municipality.Kind.PREFECTURE)
-        )
+        return self.filter(municipality__is_active=True, item__is_active=True).filter(RequestItem.applicable_q())
 
     def adopted(self):
         """At 実施 or 定着."""
@@ -218,6 +252,10 @@ class Progress(models.Model):
         return self.municipality.get_absolute_url()
 
 
+EVIDENCE_FIELDS = ("activity", "referral", "import_batch", "commissioner", "commissioner_award")
+EVIDENCE_PAIRS = list(itertools.combinations(EVIDENCE_FIELDS, 2))
+
+
 class ProgressChangeQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(municipality_scope_q(user, prefix="progress__municipality__"))
@@ -266,6 +304,24 @@ class ProgressChange(models.Model):
         related_name="progress_changes",
     )
 
+    # A recommendation (3-1) or an award (3-2) of the commissioner register (cooperation/commissioners).
+    commissioner = models.ForeignKey(
+        "Commissioner",
+        verbose_name=_("recommended commissioner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="progress_changes",
+    )
+    commissioner_award = models.ForeignKey(
+        "CommissionerAward",
+        verbose_name=_("commissioner award"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="progress_changes",
+    )
+
     objects = ProgressChangeQuerySet.as_manager()
 
     class Meta:
@@ -284,10 +340,9 @@ class ProgressChange(models.Model):
             ),
             models.CheckConstraint(
                 name="change_at_most_one_evidence",
-                condition=(
-                    Q(activity=None, referral=None)
-                    | Q(activity=None, import_batch=None)
-                    | Q(referral=None, import_batch=None)
+                # Of any two kinds of evidence, one at least is empty.
+                condition=functools.reduce(
+                    operator.and_, (Q(**{one: None}) | Q(**{other: None}) for one, other in EVIDENCE_PAIRS)
                 ),
             ),
         ]
@@ -298,4 +353,4 @@ class ProgressChange(models.Model):
 
     @property
     def evidence(self):
-        return self.activity or self.referral or self.import_batch
+        return self.activity or self.referral or self.import_batch or self.commissioner or self.commissioner_award
