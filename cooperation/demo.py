@@ -38,6 +38,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from cooperation import fiscal
+from cooperation.commissioners import demo as commissioner_demo
 from cooperation.fiscal import fiscal_year, fiscal_year_end, fiscal_year_label, fiscal_year_start
 from cooperation.models import (
     Activity,
@@ -318,6 +319,9 @@ def demo_data_generate(
         generator = Generator(years=years, seed=seed, scale=scale, today=today or fiscal.today(), user=user)
         generator.prefectures = prefectures
         report.created = generator.run()
+        report.created.update(
+            commissioner_demo.generate(user=user, seed=seed, today=generator.today, prefectures=prefectures)
+        )
     report.seconds = time.monotonic() - started
     return report
 

@@ -5,6 +5,20 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+# The first background categories of commissioners (headquarters may add more in the admin).
+BACKGROUNDS = [
+    ("元市町村職員", "former municipal staff"),
+    ("元都道府県職員", "former prefectural staff"),
+    ("元国家公務員", "former national civil servant"),
+    ("元警察官", "former police officer"),
+    ("元教員", "former teacher"),
+    ("士業（弁護士・司法書士・行政書士・税理士等）", "licensed professional"),
+    ("民生委員・児童委員", "welfare commissioner"),
+    ("自治会・町内会役員", "neighbourhood association officer"),
+    ("会社役員・自営業", "company officer or self-employed"),
+    ("農業・漁業", "farming or fishing"),
+]
+
 
 def items_of_the_commissioner_register(apps, schema_editor):
     """3-1 applies to 市区町村 only (市町村が委嘱する苦情相談員); 3-1 and 3-2 are moved by commissioner records.
@@ -16,6 +30,9 @@ def items_of_the_commissioner_register(apps, schema_editor):
     items = apps.get_model("cooperation", "RequestItem").objects
     items.filter(code="3-1").update(scope="municipality", commissioner_evidence="recommendation")
     items.filter(code="3-2").update(commissioner_evidence="award")
+    backgrounds = apps.get_model("cooperation", "CommissionerBackground").objects
+    for order, (name_ja, name_en) in enumerate(BACKGROUNDS, start=1):
+        backgrounds.get_or_create(name_ja=name_ja, defaults={"name_en": name_en, "sort_order": order * 10})
 
 
 def items_as_before(apps, schema_editor):
