@@ -440,7 +440,7 @@ class _Planner:
     def plan_row(self, row, number, columns, current, current_backgrounds, recommenders) -> None:
         cells = row.cells
         problems_before = len(self.plan.problems)
-        name, kana = normalise(cells[NAME]), normalise(cells[KANA])
+        name, kana = _text(cells[NAME]), _text(cells[KANA])
         if not name:
             self.problem(row, NAME, _("The name is empty."))
         if not kana:
