@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -360,8 +361,11 @@ class _CommissionerAction(LoginRequiredMixin, View):
                 form.add_error(None, error if isinstance(error, ValidationError) else str(error))
             else:
                 return redirect(commissioner)
-        view = CommissionerDetailView.as_view()
-        return view(request, number=commissioner.number, commissioner=commissioner, **{self.form_name: form})
+        # The commissioner's page again, with this form's errors (a GET view, so rendered here).
+        page = CommissionerDetailView()
+        page.setup(request, number=commissioner.number)
+        context = page.get_context_data(commissioner=commissioner, **{self.form_name: form})
+        return TemplateResponse(request, page.template_name, context)
 
 
 class CommissionerAppointView(_CommissionerAction):
