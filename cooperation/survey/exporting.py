@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime
 import io
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from cooperation import exports
 from cooperation.models import Progress, RequestItem
 from cooperation.survey.formats import HEADER, SHEET_NAME, STAGE_LABELS
-from offices.models import Municipality
 
 # Column widths in characters: code, name, item, stage, date, note.
 WIDTHS = (10, 16, 7, 10, 12, 48)
@@ -23,7 +22,7 @@ def survey_rows(municipalities: QuerySet) -> list[tuple]:
     """One row per active local government × active item that applies to it, by code then item, in one query."""
     rows = (
         Progress.objects.filter(municipality__in=municipalities, municipality__is_active=True, item__is_active=True)
-        .filter(Q(item__scope=RequestItem.Scope.ALL) | Q(municipality__kind=Municipality.Kind.PREFECTURE))
+        .filter(RequestItem.applicable_q())
         .order_by("municipality__lg_code", "item__sort_order", "item__code")
         .values_list("municipality__lg_code", "municipality__name", "item__code", "stage", "stage_date", "note")
     )

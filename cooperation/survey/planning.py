@@ -353,16 +353,13 @@ class _Planner:
         if not item.is_active:
             self.problem(row, ITEM, _("Item {item} has been retired.").format(item=item.code))
             return None
-        if (
-            government is not None
-            and item.scope != RequestItem.Scope.ALL
-            and government.kind != Municipality.Kind.PREFECTURE
-        ):
+        is_prefecture = government is not None and government.kind == Municipality.Kind.PREFECTURE
+        if government is not None and item.scope not in RequestItem.Scope.applying_to(is_prefecture):
             self.problem(
                 row,
                 ITEM,
-                _("Item {item} applies to prefectural governments only, not to {name}.").format(
-                    item=item.code, name=government.name
+                _("Item {item} applies to {scope}, not to {name}.").format(
+                    item=item.code, scope=RequestItem.Scope(item.scope).label, name=government.name
                 ),
             )
             return None
