@@ -237,3 +237,14 @@ def test_import_preview_then_apply(otaru, center_sapporo, client_for):
     assert done.status_code == HTTPStatus.FOUND
     commissioner.refresh_from_db()
     assert commissioner.phone == "0134-77-7777"
+
+
+def test_the_local_government_history_links_the_commissioner_evidence(otaru, lg_otaru, client_for):
+    from cooperation.commissioners.services import commissioner_recommend
+
+    commissioner = commissioner_recommend(
+        municipality=otaru, name="高橋 恵子", name_kana="たかはし", recommended_on=_days(2), counselor_since=_days(9),
+        by=lg_otaru,
+    )  # fmt: skip
+    page = client_for(lg_otaru).get(otaru.get_absolute_url()).content.decode()
+    assert commissioner.get_absolute_url() in page
