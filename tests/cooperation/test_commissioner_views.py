@@ -248,3 +248,44 @@ def test_the_local_government_history_links_the_commissioner_evidence(otaru, lg_
     )  # fmt: skip
     page = client_for(lg_otaru).get(otaru.get_absolute_url()).content.decode()
     assert commissioner.get_absolute_url() in page
+
+
+@pytest.mark.parametrize("terms", [1, 6])
+def test_the_commissioner_page_costs_the_same_with_many_terms_and_awards(
+    terms, otaru, center_sapporo, client_for, django_assert_num_queries
+):
+    from cooperation.commissioners.services import commissioner_appoint, commissioner_award_record
+
+    commissioner = commissioner_create(
+        municipality=otaru, name="佐藤", name_kana="さとう", appointed_on=_days(365 * 2 * terms + 30), by=None
+    )
+    for _term in range(terms - 1):
+        commissioner_appoint(
+            commissioner=commissioner, starts_on=commissioner.term_ends_on + datetime.timedelta(days=1), by=None
+        )
+    for index in range(terms):
+        commissioner_award_record(
+            commissioner=commissioner, conferrer="mayor", conferred_by=otaru, title=f"表彰{index}",
+            awarded_on=_days(10 + index), by=None,
+        )  # fmt: skip
+    client = client_for(center_sapporo)
+    client.get(commissioner.get_absolute_url())
+    with django_assert_num_queries(9):
+        response = client.get(commissioner.get_absolute_url())
+    assert len(response.context["terms"]) == terms and len(response.context["awards"]) == terms
+
+
+@pytest.mark.parametrize(
+    "name, user",
+    [
+        ("commissioner_create", "center_sapporo"),
+        ("commissioner_recommend", "lg_otaru"),
+        ("commissioner_import", "center_sapporo"),
+    ],
+)
+def test_form_pages_render_in_a_few_queries(name, user, request, client_for, django_assert_max_num_queries):
+    client = client_for(request.getfixturevalue(user))
+    url = reverse(f"cooperation:{name}")
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        assert client.get(url).status_code == HTTPStatus.OK
