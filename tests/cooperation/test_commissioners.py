@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from cooperation.commissioners import events as commissioner_events
 from cooperation.commissioners.models import Commissioner, CommissionerAward
@@ -322,3 +322,11 @@ def test_demo_register_has_a_commissioner_everywhere_and_is_deterministic(master
     assert serving.filter(term_ends_on__gt=day).count() == serving.count()
     assert serving.concurrent().count() < serving.count() / 3
     assert {d.month for d in serving.values_list("appointed_on", flat=True)} >= {4}
+    from cooperation.commissioners.models import CommissionerTerm
+
+    current_terms = CommissionerTerm.objects.filter(
+        commissioner__in=serving, starts_on=models.F("commissioner__appointed_on")
+    )
+    assert current_terms.count() == serving.count()
+    assert CommissionerTerm.objects.count() > serving.count()  # earlier terms kept as history
+    assert not CommissionerAward.objects.filter(awarded_on__gt=day).exists()
