@@ -100,6 +100,12 @@ def _register_file(world):
 
 IMPORTERS = statuses(403, **{role: 200 for role in MINISTRY_WRITERS})
 
+
+def writes(*models: str) -> dict:
+    """``writes=`` for the matrix that checks what an accepted POST changed (main's Rule has it; older ones not)."""
+    return {"writes": models} if "writes" in Rule.__dataclass_fields__ else {}
+
+
 RULES = [
     Rule(name="cooperation:commissioner_overview", get=statuses(200), label="commissioner_overview-scope"),
     Rule(
@@ -135,6 +141,7 @@ RULES = [
         get=statuses(403, **{role: 200 for role in MINISTRY_WRITERS}),
         post=statuses(403, **MANAGERS, bureau_chugoku_shikoku=200, center_hakodate=200),
         post_data=_new_commissioner,
+        **writes("cooperation.Commissioner", "cooperation.CommissionerTerm"),
     ),
     Rule(
         name="cooperation:commissioner_recommend",
@@ -143,6 +150,7 @@ RULES = [
             200, **MANAGERS, lg_otaru=302, viewer_hq=403, viewer_sapporo=403, pref_01=403
         ),
         post_data=_recommend,
+        **writes("cooperation.Commissioner", "cooperation.Progress", "cooperation.ProgressChange"),
     ),
     Rule(name="cooperation:commissioner_detail", kwargs=_number, get=OTARU_SEE),
     Rule(
@@ -151,6 +159,7 @@ RULES = [
         get=statuses(404, hq=200, bureau_hokkaido=200, center_sapporo=200, **SEE_ONLY),
         post=statuses(404, **MANAGERS, **SEE_ONLY),
         post_data=_edit,
+        **writes("cooperation.Commissioner"),
     ),
     Rule(
         name="cooperation:commissioner_appoint",
@@ -158,6 +167,7 @@ RULES = [
         get=None,
         post=statuses(404, **MANAGERS, **SEE_ONLY),
         post_data=_appoint,
+        **writes("cooperation.Commissioner", "cooperation.CommissionerTerm"),
     ),
     Rule(
         name="cooperation:commissioner_end",
@@ -165,6 +175,7 @@ RULES = [
         get=None,
         post=statuses(404, **MANAGERS, **SEE_ONLY),
         post_data=_end,
+        **writes("cooperation.Commissioner"),
     ),
     Rule(
         name="cooperation:commissioner_award_create",
@@ -175,5 +186,6 @@ RULES = [
         ),
         post=statuses(404, **MANAGERS, lg_otaru=302, pref_01=200, viewer_hq=403, viewer_sapporo=403),
         post_data=_award,
+        **writes("cooperation.CommissionerAward", "cooperation.Progress", "cooperation.ProgressChange"),
     ),
 ]  # fmt: skip
