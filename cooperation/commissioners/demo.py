@@ -29,7 +29,7 @@ from django.utils import timezone
 from cooperation.commissioners.models import Commissioner, CommissionerAward, CommissionerBackground, CommissionerTerm
 from cooperation.commissioners.services import term_end
 from cooperation.fiscal import fiscal_year
-from cooperation.progress.models import Progress, Stage
+from cooperation.models import Progress, Stage
 from offices.db import chunks
 from offices.models import Municipality
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from cooperation.commissioners import events as commissioner_events
 from cooperation.commissioners.models import Commissioner, CommissionerAward, CommissionerBackground, CommissionerTerm
 from cooperation.fiscal import format_date, today
-from cooperation.progress.models import RequestItem
+from cooperation.models import RequestItem
 from cooperation.progress.services import progress_advance_to_done
 from offices import events
 from offices.models import Municipality, User
