@@ -28,6 +28,15 @@ from offices.policies import NotAllowed
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English (the msgids); the site speaks Japanese by default."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def _days(n):
     return today() - datetime.timedelta(days=n)
 
@@ -330,3 +339,18 @@ def test_demo_register_has_a_commissioner_everywhere_and_is_deterministic(master
     assert current_terms.count() == serving.count()
     assert CommissionerTerm.objects.count() > serving.count()  # earlier terms kept as history
     assert not CommissionerAward.objects.filter(awarded_on__gt=day).exists()
+
+
+def test_the_daily_command_announces_terms_ending(master, otaru, recorded):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make(otaru, days_ago=10, term_ends_on=today() + datetime.timedelta(days=30))
+    out = StringIO()
+    call_command("announce_commissioner_terms", stdout=out)
+    assert out.getvalue().startswith("1 ")
+    call_command(
+        "announce_commissioner_terms", "--date", (today() + datetime.timedelta(days=1)).isoformat(), stdout=out
+    )
+    assert out.getvalue().splitlines()[-1].startswith("0 ")
