@@ -453,6 +453,14 @@ def operations(ctx: Context) -> list[Operation]:
             repeats=3,
             note="informational: every local government with its adopted and applicable item counts",
         ),
+        Operation(
+            "commissioner_export",
+            "national commissioner register xlsx /commissioners/export/",
+            url="/commissioners/export/?format=xlsx",
+            kind="export",
+            repeats=3,
+            note="the whole register (about 5,000 commissioners) with contact details, as headquarters downloads it",
+        ),
     ]
 
 

@@ -164,3 +164,6 @@ class ImportBatchAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "file_name", "created_by", "row_count", "change_count", "sha256"]
     search_fields = ["file_name", "sha256"]
     list_select_related = ["created_by"]
+
+
+from cooperation.commissioners import admin as commissioner_admin  # noqa: E402, F401  (the register's admin)

@@ -78,6 +78,7 @@ cooperation_patterns = [
     # --- end survey export and import ---
     path("", include("cooperation.sessions.urls")),
     path("", include("cooperation.disasters.urls")),
+    path("commissioners/", include("cooperation.commissioners.urls")),
 ]
 
 cooperation_patterns += [path("", include("cooperation.notifications.urls"))]  # notifications (issue 12)

@@ -513,3 +513,52 @@ PROGRESS_CORRECT = register(
     model=MUNICIPALITY,
     q=_municipality_write_q,
 )
+
+
+# --- the commissioner register (cooperation/commissioners) ----------------------------------------------------------
+#
+# commissioner.manage     local government (the area)   ministry staff whose write scope holds it: create,
+#                                                       edit, appoint, reappoint, retire, record any award
+# commissioner.recommend  local government (recommends) its write scope (its officer, its center, bureau, HQ)
+# commissioner.award      local government (confers)    its write scope (a governor's or mayor's award)
+# commissioner.import     —                             ministry staff who may write (rows: commissioner.manage)
+# Contact details are a matter of seeing, not doing: offices.scopes.is_ministry_staff.
+
+COMMISSIONER_MANAGE = register(
+    "commissioner.manage",
+    _("maintain the commissioner register"),
+    lambda user, target: (
+        scopes.is_ministry_staff(user, write=True)
+        if target is None
+        else _exists("Municipality", _ministry_municipality_q(user), target)
+    ),
+    model=MUNICIPALITY,
+    q=_ministry_municipality_q,
+)
+COMMISSIONER_RECOMMEND = register(
+    "commissioner.recommend",
+    _("recommend commissioners"),
+    lambda user, target: (
+        scopes.can_write_anything(user)
+        if target is None
+        else _exists("Municipality", _municipality_write_q(user), target)
+    ),
+    model=MUNICIPALITY,
+    q=_municipality_write_q,
+)
+COMMISSIONER_AWARD = register(
+    "commissioner.award",
+    _("record awards to commissioners"),
+    lambda user, target: (
+        scopes.can_write_anything(user)
+        if target is None
+        else _exists("Municipality", _municipality_write_q(user), target)
+    ),
+    model=MUNICIPALITY,
+    q=_municipality_write_q,
+)
+COMMISSIONER_IMPORT = register(
+    "commissioner.import",
+    _("import the commissioner register"),
+    lambda user, target: scopes.is_ministry_staff(user, write=True),
+)

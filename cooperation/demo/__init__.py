@@ -32,6 +32,7 @@ from collections import Counter
 from django.db import connections, router, transaction
 
 from cooperation import fiscal
+from cooperation.commissioners import demo as commissioner_demo
 from cooperation.demo.generator import DemoReport, Generator
 from cooperation.demo.volumes import DEMO_DISPLAY_NAME, DEMO_USERNAME
 from cooperation.models import (
@@ -135,6 +136,9 @@ def demo_data_generate(
         report.created = generator.run()
         report.created.update(
             sessions_demo.generate(user=user, today=generator.today, seed=seed, prefectures=prefectures)
+        )
+        report.created.update(
+            commissioner_demo.generate(user=user, seed=seed, today=generator.today, prefectures=prefectures)
         )
         report.created["notifications"] = notifications_demo.generate()
     report.seconds = time.monotonic() - started

@@ -6,6 +6,7 @@ models live beside their services and views (``progress/``, ``activities/``,
 """
 
 from cooperation.activities.models import Activity, ActivityVersion, Attachment, PrivateStorage, attachment_storage
+from cooperation.commissioners.models import Commissioner, CommissionerAward, CommissionerBackground, CommissionerTerm
 from cooperation.disasters.models import Disaster, Preparedness, SpecialOfficeDay
 from cooperation.notifications.models import Notification, NotificationPreference, OutgoingMail
 from cooperation.progress.models import (
@@ -44,6 +45,10 @@ __all__ = [
     "ActivityVersion",
     "Attachment",
     "Category",
+    "Commissioner",
+    "CommissionerAward",
+    "CommissionerBackground",
+    "CommissionerTerm",
     "ImportBatch",
     "Notification",
     "NotificationPreference",

@@ -58,6 +58,7 @@ def request_items_load(*, path: Path) -> dict[str, int]:
             "first_referral_moves": row.get("first_referral", "no") == "yes",
             "first_referral_from_center_moves": row.get("first_referral_from_center", "no") == "yes",
             "evidence_kinds": (row.get("evidence_kinds") or "").split(),
+            "commissioner_evidence": row.get("commissioner_evidence", ""),
         }
         item = RequestItem.objects.filter(code=row["code"]).first()
         if item is None:

@@ -1,6 +1,9 @@
 """Request items and progress: the stage ladder, each local government's stage per item, and its history."""
 
 import datetime
+import functools
+import itertools
+import operator
 
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
@@ -85,6 +88,17 @@ class RequestItem(models.Model):
     class Scope(models.TextChoices):
         ALL = "all", _("every local government")
         PREFECTURE = "prefecture", _("prefectural governments only")
+        MUNICIPALITY = "municipality", _("municipalities only")
+
+        @classmethod
+        def applying_to(cls, is_prefecture: bool) -> tuple[str, str]:
+            """The scopes of the items that apply to a prefectural government, or to a 市区町村.
+
+            The one definition of "which items apply": ``applies_to``,
+            ``applicable_to``, ``applicable_q`` and ``ProgressQuerySet.current``
+            are all built from it.
+            """
+            return (cls.ALL, cls.PREFECTURE) if is_prefecture else (cls.ALL, cls.MUNICIPALITY)
 
     code = models.CharField(_("code"), max_length=8, unique=True)
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="items")
@@ -113,6 +127,18 @@ class RequestItem(models.Model):
         default=list,
         blank=True,
         help_text=_("Kinds of activity that can be the evidence of this item; empty means any kind."),
+    )
+    commissioner_evidence = models.CharField(
+        _("moved by a commissioner record"),
+        max_length=16,
+        choices=[
+            ("", _("no")),
+            ("recommendation", _("its recommendation of a commissioner")),
+            ("award", _("its award to a commissioner")),
+        ],
+        blank=True,
+        default="",
+        help_text=_("A recommendation of, or an award to, a commissioner moves this item to “Done”."),
     )
 
     objects = RequestItemQuerySet.as_manager()
@@ -145,20 +171,29 @@ class RequestItem(models.Model):
             return self.first_referral_from_center_moves
         return self.first_referral_moves
 
+    @classmethod
+    def applicable_q(cls, *, item: str = "item__", municipality: str = "municipality__") -> Q:
+        """Q on a model reaching RequestItem through ``item`` and Municipality through ``municipality``:
+        the pairs where the item applies (for Progress, the defaults)."""
+        prefecture = Q(**{municipality + "kind": Municipality.Kind.PREFECTURE})
+        return (
+            Q(**{item + "scope": cls.Scope.ALL})
+            | (Q(**{item + "scope": cls.Scope.PREFECTURE}) & prefecture)
+            | (Q(**{item + "scope": cls.Scope.MUNICIPALITY}) & ~prefecture)
+        )
+
 
 def scope_applies(scope: str, kind: str) -> bool:
     """Whether an item of ``scope`` (``RequestItem.Scope``) applies to a local government of ``kind``.
 
-    The one definition of which items apply to whom; ``applicable_q`` says the same in SQL.
+    The one definition of which items apply to whom (``Scope.applying_to``); ``applicable_q`` says the same in SQL.
     """
-    return scope == RequestItem.Scope.ALL or kind == Municipality.Kind.PREFECTURE
+    return scope in RequestItem.Scope.applying_to(kind == Municipality.Kind.PREFECTURE)
 
 
 def applicable_q(prefix: str = "") -> Q:
     """Q on Progress (or a model reaching it through ``prefix``): its item applies to its local government."""
-    return Q(**{prefix + "item__scope": RequestItem.Scope.ALL}) | Q(
-        **{prefix + "municipality__kind": Municipality.Kind.PREFECTURE}
-    )
+    return RequestItem.applicable_q(item=prefix + "item__", municipality=prefix + "municipality__")
 
 
 class ProgressQuerySet(models.QuerySet):
@@ -256,6 +291,10 @@ class Progress(models.Model):
         return self.municipality.get_absolute_url()
 
 
+EVIDENCE_FIELDS = ("activity", "referral", "import_batch", "commissioner", "commissioner_award")
+EVIDENCE_PAIRS = list(itertools.combinations(EVIDENCE_FIELDS, 2))
+
+
 class ProgressChangeQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(municipality_scope_q(user, prefix="progress__municipality__"))
@@ -321,6 +360,24 @@ class ProgressChange(models.Model):
         help_text=_("The wrong change this one corrects; its note says why."),
     )
 
+    # A recommendation (3-1) or an award (3-2) of the commissioner register (cooperation/commissioners).
+    commissioner = models.ForeignKey(
+        "Commissioner",
+        verbose_name=_("recommended commissioner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="progress_changes",
+    )
+    commissioner_award = models.ForeignKey(
+        "CommissionerAward",
+        verbose_name=_("commissioner award"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="progress_changes",
+    )
+
     objects = ProgressChangeQuerySet.as_manager()
 
     class Meta:
@@ -339,10 +396,9 @@ class ProgressChange(models.Model):
             ),
             models.CheckConstraint(
                 name="change_at_most_one_evidence",
-                condition=(
-                    Q(activity=None, referral=None)
-                    | Q(activity=None, import_batch=None)
-                    | Q(referral=None, import_batch=None)
+                # Of any two kinds of evidence, one at least is empty.
+                condition=functools.reduce(
+                    operator.and_, (Q(**{one: None}) | Q(**{other: None}) for one, other in EVIDENCE_PAIRS)
                 ),
             ),
         ]
@@ -353,7 +409,7 @@ class ProgressChange(models.Model):
 
     @property
     def evidence(self):
-        return self.activity or self.referral or self.import_batch
+        return self.activity or self.referral or self.import_batch or self.commissioner or self.commissioner_award
 
     @property
     def is_correction(self) -> bool:

@@ -79,8 +79,8 @@ def _change_errors(
         errors.append(_("“{stage}” is not a stage.").format(stage=stage))
     if not progress.item.applies_to(progress.municipality):
         errors.append(
-            _("Item {item} applies to prefectural governments only, not to {name}.").format(
-                item=progress.item.code, name=progress.municipality.name
+            _("Item {item} applies to {scope}, not to {name}.").format(
+                item=progress.item.code, scope=progress.item.get_scope_display(), name=progress.municipality.name
             )
         )
     if not progress.item.is_active:
@@ -120,14 +120,49 @@ def _evidence_errors(
     referral: Referral | None,
     import_batch: ImportBatch | None,
     activity_municipalities: set[int],
+    commissioner=None,
+    commissioner_award=None,
 ) -> list[str]:
     """Evidence must concern this change: the same local government and item, on or before its date.
 
     ``activity_municipalities`` holds the ids of the activity's local governments.
+    A commissioner (recommended by this local government) or a commissioner
+    award (conferred by it) is evidence for the item whose ``commissioner_evidence``
+    names it (3-1, 3-2).
     """
     errors = []
-    if sum(evidence is not None for evidence in (activity, referral, import_batch)) > 1:
-        errors.append(_("A change has one piece of evidence: an activity, a referral or an import."))
+    given = (activity, referral, import_batch, commissioner, commissioner_award)
+    if sum(evidence is not None for evidence in given) > 1:
+        errors.append(
+            _("A change has one piece of evidence: an activity, a referral, an import or a commissioner record.")
+        )
+    if commissioner is not None and (
+        progress.item.commissioner_evidence != "recommendation"
+        or commissioner.recommended_by_id != progress.municipality_id
+        or commissioner.recommended_on is None
+        or commissioner.recommended_on > effective_date
+    ):
+        errors.append(
+            _("The recommendation of {commissioner} is not evidence for {name} {item} on {date}.").format(
+                commissioner=commissioner.name,
+                name=progress.municipality.name,
+                item=progress.item.code,
+                date=format_date(effective_date),
+            )
+        )
+    if commissioner_award is not None and (
+        progress.item.commissioner_evidence != "award"
+        or commissioner_award.conferred_by_id != progress.municipality_id
+        or commissioner_award.awarded_on > effective_date
+    ):
+        errors.append(
+            _("The award “{award}” is not evidence for {name} {item} on {date}.").format(
+                award=commissioner_award.title,
+                name=progress.municipality.name,
+                item=progress.item.code,
+                date=format_date(effective_date),
+            )
+        )
     if activity is not None and (
         activity.item_id != progress.item_id
         or progress.municipality_id not in activity_municipalities
@@ -181,6 +216,8 @@ def progress_update(
     activity: Activity | None = None,
     referral: Referral | None = None,
     import_batch: ImportBatch | None = None,
+    commissioner=None,
+    commissioner_award=None,
 ) -> ProgressChange | None:
     """Move one progress to ``stage`` and record the change (with :func:`progress_update_many`, the only writers).
 
@@ -210,6 +247,8 @@ def progress_update(
         activity=activity,
         referral=referral,
         import_batch=import_batch,
+        commissioner=commissioner,
+        commissioner_award=commissioner_award,
         activity_municipalities=(
             set(activity.municipalities.filter(pk=current.municipality_id).values_list("pk", flat=True))
             if activity is not None
@@ -228,6 +267,8 @@ def progress_update(
         activity=activity,
         referral=referral,
         import_batch=import_batch,
+        commissioner=commissioner,
+        commissioner_award=commissioner_award,
     )
     _apply(current, stage=stage, effective_date=effective_date, note=note, by=by, at=change.recorded_at)
     current.save(update_fields=PROGRESS_STATE_FIELDS)

@@ -420,8 +420,8 @@ class _Planner:
             self.problem(
                 row,
                 ITEM,
-                _("Item {item} applies to prefectural governments only, not to {name}.").format(
-                    item=item.code, name=government.name
+                _("Item {item} applies to {scope}, not to {name}.").format(
+                    item=item.code, scope=RequestItem.Scope(item.scope).label, name=government.name
                 ),
             )
             return None

@@ -144,7 +144,7 @@ def test_municipality_list_counts_adopted_items_only(lg_otaru, client_for):
     (record,) = _records(_get(client_for(lg_otaru), "municipality_list"))
 
     assert record.adopted_count == 2
-    assert record.applicable_count == RequestItem.objects.filter(scope="all").count()
+    assert record.applicable_count == RequestItem.objects.active().applicable_to(record).count()
 
 
 def test_municipality_list_search_finds_kana_typed_in_hiragana(hq, client_for):

@@ -92,8 +92,8 @@ def test_adoption_by_prefecture_for_all_items_counts_every_applicable_row(toyama
 
     shares = adoption_by_prefecture(Progress.objects.all(), as_of=today, today=today)
 
-    # 16 local governments × 9 items for all, plus 0-1 for the prefectural government alone.
-    assert shares["16"] == reports.Share(adopted=2, total=16 * 9 + 1)
+    # 16 local governments × 8 items for all, 3-1 for the 15 municipalities, 0-1 for the prefectural government.
+    assert shares["16"] == reports.Share(adopted=2, total=16 * 8 + 15 + 1)
 
 
 def test_adoption_by_prefecture_leaves_out_prefectures_without_rows(toyama, today):
@@ -119,7 +119,7 @@ def test_adoption_by_prefecture_ignores_retired_items(toyama, today):
 
     shares = adoption_by_prefecture(Progress.objects.all(), as_of=today, today=today)
 
-    assert shares["16"] == reports.Share(adopted=0, total=16 * 8 + 1)
+    assert shares["16"] == reports.Share(adopted=0, total=16 * 7 + 15 + 1)
 
 
 def test_adoption_by_prefecture_as_of_ignores_later_changes(toyama, today, last_year_end):

@@ -42,8 +42,10 @@ def test_csv_has_the_survey_header(client_for, hq):
 def test_csv_has_one_row_per_item_that_applies(client_for, hq):
     rows = csv_rows(client_for(hq).get(URL, {"prefecture": "16", "format": "csv"}))[1:]
     municipalities = Municipality.objects.filter(prefecture__code="16")
-    assert len(rows) == 9 * municipalities.count() + 1
+    # Each has 9: the 8 items for all, plus 0-1 (prefectural government) or 3-1 (municipalities).
+    assert len(rows) == 9 * municipalities.count()
     assert [row[2] for row in rows if row[2] == "0-1"] == ["0-1"]
+    assert len([row for row in rows if row[2] == "3-1"]) == municipalities.count() - 1
     assert next(row for row in rows if row[2] == "0-1")[0] == "160008"
 
 
