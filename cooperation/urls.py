@@ -70,6 +70,7 @@ cooperation_patterns = [
     path("survey/import/", survey_views.SurveyImportView.as_view(), name="survey_import"),
     path("imports/<int:pk>/", survey_views.ImportBatchDetailView.as_view(), name="importbatch_detail"),
     # --- end survey export and import ---
+    path("", include("cooperation.yearly.urls")),  # yearly report and fiscal-year close (issue 15)
 ]
 
 urlpatterns = [

@@ -30,6 +30,7 @@ user.manage         a user, or None for "any"    headquarters and bureaus (a bur
                                                  users wholly inside its region)
 audit.view          —                            headquarters and bureaus
 audit.view_all      —                            headquarters
+year.close          a fiscal year (int)          headquarters (close, re-issue, reopen)
 ==================  ===========================  ==========================================
 """
 
@@ -273,5 +274,14 @@ AUDIT_VIEW = register("audit.view", _("read the audit trail"), lambda user, targ
 AUDIT_VIEW_ALL = register(
     "audit.view_all",
     _("read the whole audit trail"),
+    lambda user, target: scopes.is_headquarters(user, write=True),
+)
+
+
+# --- fiscal-year close (issue 15) ---------------------------------------------------------------------------------
+
+YEAR_CLOSE = register(
+    "year.close",
+    _("close, re-issue or reopen a fiscal year"),
     lambda user, target: scopes.is_headquarters(user, write=True),
 )

@@ -16,12 +16,15 @@ from cooperation.progress.models import (
 )
 from cooperation.referrals.models import Referral, ReferralEvent
 from cooperation.survey.models import ImportBatch
+from cooperation.yearly.models import ClosedFigure, FiscalYearClose, StageMeaning
 
 __all__ = [
     "STAGE_LEVELS",
     "Activity",
     "Attachment",
     "Category",
+    "ClosedFigure",
+    "FiscalYearClose",
     "ImportBatch",
     "PrivateStorage",
     "Progress",
@@ -30,5 +33,6 @@ __all__ = [
     "ReferralEvent",
     "RequestItem",
     "Stage",
+    "StageMeaning",
     "attachment_storage",
 ]
