@@ -22,14 +22,23 @@ WIDTH, HEIGHT = 720, 360
 LEFT, RIGHT, TOP, BOTTOM = 56, 190, 24, 48
 
 
+def _svg(template: str, *args, **kwargs) -> SafeString:
+    """``format_html`` with coordinates rounded to one decimal (every value escaped as usual)."""
+
+    def rounded(value):
+        return f"{value:.1f}" if isinstance(value, float) else value
+
+    return format_html(template, *map(rounded, args), **{key: rounded(value) for key, value in kwargs.items()})
+
+
 def _marker(shape: str, x: float, y: float, colour: str) -> SafeString:
     if shape == "circle":
-        return format_html('<circle cx="{:.1f}" cy="{:.1f}" r="4" fill="{}"/>', x, y, colour)
+        return _svg('<circle cx="{}" cy="{}" r="4" fill="{}"/>', x, y, colour)
     if shape == "square":
-        return format_html('<rect x="{:.1f}" y="{:.1f}" width="8" height="8" fill="{}"/>', x - 4, y - 4, colour)
+        return _svg('<rect x="{}" y="{}" width="8" height="8" fill="{}"/>', x - 4, y - 4, colour)
     if shape == "diamond":
-        return format_html(
-            '<polygon points="{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}" fill="{}"/>',
+        return _svg(
+            '<polygon points="{},{} {},{} {},{} {},{}" fill="{}"/>',
             x,
             y - 5,
             x + 5,
@@ -40,8 +49,8 @@ def _marker(shape: str, x: float, y: float, colour: str) -> SafeString:
             y,
             colour,
         )
-    return format_html(
-        '<polygon points="{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}" fill="{}"/>',
+    return _svg(
+        '<polygon points="{},{} {},{} {},{}" fill="{}"/>',
         x,
         y - 5,
         x + 5,
@@ -65,7 +74,7 @@ def trend_svg(trend: Trend, *, title: str, description: str, chart_id: str) -> S
         return TOP + plot_height * (1 - percent / 100)
 
     parts = [
-        format_html(
+        _svg(
             '<svg xmlns="http://www.w3.org/2000/svg" class="trend-chart" viewBox="0 0 {} {}" role="img" '
             'aria-labelledby="{id}-title {id}-desc" focusable="false">'
             '<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>',
@@ -79,9 +88,9 @@ def trend_svg(trend: Trend, *, title: str, description: str, chart_id: str) -> S
     for percent in range(0, 101, 20):
         y = y_at(percent)
         parts.append(
-            format_html(
-                '<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#cccccc" stroke-width="1"/>'
-                '<text x="{}" y="{:.1f}" font-size="11" text-anchor="end" fill="#333333">{}%</text>',
+            _svg(
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#cccccc" stroke-width="1"/>'
+                '<text x="{}" y="{}" font-size="11" text-anchor="end" fill="#333333">{}%</text>',
                 LEFT,
                 y,
                 LEFT + plot_width,
@@ -94,8 +103,8 @@ def trend_svg(trend: Trend, *, title: str, description: str, chart_id: str) -> S
     for index, year in enumerate(trend.years):
         short = str(year)
         parts.append(
-            format_html(
-                '<text x="{:.1f}" y="{}" font-size="11" text-anchor="middle" fill="#333333">{}{}</text>',
+            _svg(
+                '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#333333">{}{}</text>',
                 x_at(index),
                 HEIGHT - BOTTOM + 18,
                 short,
@@ -108,30 +117,30 @@ def trend_svg(trend: Trend, *, title: str, description: str, chart_id: str) -> S
         points = [(x_at(i), y_at(p)) for i, p in enumerate(series.points) if p is not None]
         if len(points) > 1:
             parts.append(
-                format_html(
+                _svg(
                     '<polyline points="{}" fill="none" stroke="{}" stroke-width="2"{}/>',
                     " ".join(f"{x:.1f},{y:.1f}" for x, y in points),
                     colour,
-                    format_html(' stroke-dasharray="{}"', dash) if dash else "",
+                    _svg(' stroke-dasharray="{}"', dash) if dash else "",
                 )
             )
         parts.extend(_marker(MARKERS[number % len(MARKERS)], x, y, colour) for x, y in points)
         legend_y = TOP + 8 + number * 18
         legend_x = WIDTH - RIGHT + 16
         parts.append(
-            format_html(
+            _svg(
                 '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"{}/>',
                 legend_x,
                 legend_y,
                 legend_x + 24,
                 legend_y,
                 colour,
-                format_html(' stroke-dasharray="{}"', dash) if dash else "",
+                _svg(' stroke-dasharray="{}"', dash) if dash else "",
             )
         )
         parts.append(_marker(MARKERS[number % len(MARKERS)], legend_x + 12, legend_y, colour))
         parts.append(
-            format_html(
+            _svg(
                 '<text x="{}" y="{}" font-size="11" fill="#333333">{}</text>',
                 legend_x + 30,
                 legend_y + 4,
