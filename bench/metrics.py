@@ -93,6 +93,7 @@ PAGES = (
     "municipality_page",
     "activity_list",
     "national_export",
+    "yearly_report",
 )
 
 TARGETS = (
@@ -104,6 +105,8 @@ TARGETS = (
     Target("national_export", "< 300 MB peak", 300, "peak_mb"),
     Target("survey_import", "< 10 s", 10_000, "median_ms"),
     Target("survey_import", "≥ 10× faster than row by row", 10, "speedup", at_least=True),
+    Target("yearly_report", "< 300 ms", 300, "median_ms"),
+    Target("year_close", "< 10 s", 10_000, "median_ms"),
 )
 
 
