@@ -164,3 +164,5 @@ class ImportBatchAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "file_name", "created_by", "row_count", "change_count", "sha256"]
     search_fields = ["file_name", "sha256"]
     list_select_related = ["created_by"]
+
+from cooperation.yearly import admin as yearly_admin  # noqa: E402, F401  (stage meanings, closes: issue 15)

@@ -156,8 +156,6 @@ class ActivityTable(SiteTable):
             "date",
             "office",
             "municipalities",
-            "municipality_codes",
-            "municipality_prefectures",
             "item",
             "kind",
             "title",
@@ -165,6 +163,8 @@ class ActivityTable(SiteTable):
             *ACTIVITY_COUNTS,
             "follow_up_on",
             "follow_up_done",
+            "municipality_codes",
+            "municipality_prefectures",
         )
 
     def render_counts(self, record):
@@ -225,14 +225,14 @@ class ReferralTable(SiteTable):
         model = Referral
         fields = (
             "received_on",
-            "lg_code",
-            "prefecture",
             "municipality",
             "office",
             "topic",
             "agency",
             "status",
             "outcome",
+            "lg_code",
+            "prefecture",
         )
 
     def render_status(self, value, record):
@@ -278,8 +278,6 @@ class ProgressChangeTable(SiteTable):
         fields = (
             "recorded_at",
             "effective_date",
-            "lg_code",
-            "prefecture",
             "municipality",
             "item",
             "change",
@@ -288,6 +286,8 @@ class ProgressChangeTable(SiteTable):
             "recorded_by",
             "note",
             "evidence",
+            "lg_code",
+            "prefecture",
         )
 
     def render_change(self, record):
