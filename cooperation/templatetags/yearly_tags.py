@@ -12,3 +12,11 @@ def stage_meanings_table():
     from cooperation.yearly.meanings import meaning_rows
 
     return {"rows": meaning_rows(list(RequestItem.objects.active()))}
+
+
+@register.filter
+def may_read_yearly(user) -> bool:
+    """Whether the navigation offers the yearly report: ministry staff (headquarters, bureaus, centers)."""
+    from offices.scopes import is_ministry_staff
+
+    return bool(getattr(user, "is_authenticated", False)) and is_ministry_staff(user)
