@@ -367,25 +367,16 @@ def floor_lg_list(ctx: Context) -> int:
 
 
 def floor_yearly_report(ctx: Context) -> int:
-    """The bare SQL of a closed year's report: the frozen figures of the year and of the one before, grouped."""
-    from cooperation.models import FiscalYearClose
+    """The bare SQL of a closed year's report: its frozen figures grouped, with the previous year end beside them."""
+    from cooperation.yearly.selectors import close_in_force
 
+    close = close_in_force(ctx.fiscal_year - 1)
+    if close is None:
+        return 0
     t = tables()
-    closes = list(
-        FiscalYearClose.objects.filter(year__in=[ctx.fiscal_year - 1, ctx.fiscal_year - 2], reopened_at=None)
-        .order_by("year", "-version")
-        .distinct("year")
-        .values_list("pk", flat=True)
-    )
-    statements = [
-        (
-            f"""SELECT prefecture_id, kind, item_id, stage, COUNT(*) FROM {t["figure"]}
-                 WHERE close_id = %s AND municipality_active AND item_active GROUP BY 1, 2, 3, 4""",
-            [close_id],
-        )
-        for close_id in closes
-    ]
-    return _run_sql(statements)
+    sql = f"""SELECT prefecture_id, kind, item_id, stage, previous_stage, COUNT(*) FROM {t["figure"]}
+               WHERE close_id = %s AND municipality_active AND item_active GROUP BY 1, 2, 3, 4, 5"""
+    return _run_sql([(sql, [close.pk])])
 
 
 def ensure_closed_years(ctx: Context) -> list[int]:

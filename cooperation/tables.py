@@ -159,12 +159,12 @@ class ActivityTable(SiteTable):
             "item",
             "kind",
             "title",
+            "municipality_codes",
+            "municipality_prefectures",
             "counts",
             *ACTIVITY_COUNTS,
             "follow_up_on",
             "follow_up_done",
-            "municipality_codes",
-            "municipality_prefectures",
         )
 
     def render_counts(self, record):
@@ -285,9 +285,9 @@ class ProgressChangeTable(SiteTable):
             "to_stage",
             "recorded_by",
             "note",
-            "evidence",
             "lg_code",
             "prefecture",
+            "evidence",
         )
 
     def render_change(self, record):

@@ -89,6 +89,13 @@ class ClosedFigure(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Municipality.Kind.choices)
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
     stage_date = models.DateField(_("effective date"), null=True, blank=True)
+    previous_stage = models.CharField(
+        _("stage at the previous year end"),
+        max_length=16,
+        choices=Stage.choices,
+        default=Stage.NOT_STARTED,
+        help_text=_("The stage of 31 March a year earlier, as the history stood at the close."),
+    )
     first_adopted_on = models.DateField(_("first reached Done"), null=True, blank=True)
     municipality_active = models.BooleanField(_("local government active then"), default=True)
     item_active = models.BooleanField(_("item active then"), default=True)

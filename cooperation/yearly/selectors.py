@@ -90,16 +90,37 @@ def _first_adopted_subquery(day: datetime.date):
     )
 
 
-def closed_tally(close: FiscalYearClose, scope: Q) -> Tally:
-    """Counted frozen figures (local government and item active at the close) per prefecture × kind × item × stage."""
+def closed_tally(close: FiscalYearClose, scope: Q, *, previous: bool = False) -> Tally:
+    """Counted frozen figures (local government and item active at the close) per prefecture × kind × item × stage.
+
+    ``previous=True`` counts the same rows by their stage of the previous 31 March (frozen with them).
+    """
+    stage = "previous_stage" if previous else "stage"
     rows = (
         ClosedFigure.objects.filter(close=close, municipality_active=True, item_active=True)
         .filter(scope)
         .order_by()
-        .values_list("prefecture_id", "kind", "item_id", "stage")
+        .values_list("prefecture_id", "kind", "item_id", stage)
         .annotate(n=Count("pk"))
     )
     return {(prefecture, kind, item, stage): n for prefecture, kind, item, stage, n in rows}
+
+
+def closed_tallies(close: FiscalYearClose, scope: Q) -> tuple[Tally, Tally]:
+    """The year-end tally and the previous year-end tally of the same frozen rows, in one query."""
+    current: Tally = defaultdict(int)
+    previous: Tally = defaultdict(int)
+    rows = (
+        ClosedFigure.objects.filter(close=close, municipality_active=True, item_active=True)
+        .filter(scope)
+        .order_by()
+        .values_list("prefecture_id", "kind", "item_id", "stage", "previous_stage")
+        .annotate(n=Count("pk"))
+    )
+    for prefecture, kind, item, stage, before, n in rows:
+        current[(prefecture, kind, item, stage)] += n
+        previous[(prefecture, kind, item, before)] += n
+    return dict(current), dict(previous)
 
 
 def live_tally(progress, day: datetime.date) -> Tally:
@@ -323,12 +344,12 @@ def year_report(*, user, year: int, today: datetime.date | None = None) -> YearR
     close, previous_close = in_force(year), in_force(year - 1)
     day = min(end, today)
     scope = municipality_scope_q(user, prefix="municipality__")
-    current = closed_tally(close, scope) if close else live_tally(Progress.objects.visible_to(user), day)
-    previous = (
-        closed_tally(previous_close, scope)
-        if previous_close
-        else live_tally(Progress.objects.visible_to(user), fiscal.fiscal_year_end(year - 1))
-    )
+    if close is not None:
+        # The previous year end of the same local governments, frozen with them: a like-for-like change.
+        current, previous = closed_tallies(close, scope)
+    else:
+        current = live_tally(Progress.objects.visible_to(user), day)
+        previous = live_tally(Progress.objects.visible_to(user), fiscal.fiscal_year_end(year - 1))
 
     item_ids = {item for _p, _k, item, _s in current}
     items = [item for item in RequestItem.objects.order_by("sort_order", "code") if item.pk in item_ids]

@@ -14,7 +14,8 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models import Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,14 @@ def _next_version(year: int) -> int:
     return (latest or 0) + 1
 
 
+def _stage_before(day: datetime.date):
+    """The stage at the end of ``day`` of the outer progress row (未着手 when nothing was recorded by then)."""
+    latest = ProgressChange.objects.filter(progress=OuterRef("pk"), effective_date__lte=day).order_by(
+        "-effective_date", "-id"
+    )
+    return Coalesce(Subquery(latest.values("to_stage")[:1]), Value(Stage.NOT_STARTED))
+
+
 def _frozen_rows(*, day: datetime.date):
     """Every progress row whose item applies to its local government, with its stage at the end of ``day``.
 
@@ -54,7 +63,10 @@ def _frozen_rows(*, day: datetime.date):
             Q(item__scope=RequestItem.Scope.ALL) | Q(municipality__kind=Municipality.Kind.PREFECTURE)
         )
         .with_stage_as_of(day)
-        .annotate(first_adopted_on=Subquery(first_adopted))
+        .annotate(
+            first_adopted_on=Subquery(first_adopted),
+            previous_stage=_stage_before(fiscal.fiscal_year_end(fiscal.fiscal_year(day) - 1)),
+        )
         .order_by()
         .values_list(
             "municipality_id",
@@ -64,6 +76,7 @@ def _frozen_rows(*, day: datetime.date):
             "municipality__kind",
             "stage_as_of",
             "stage_date_as_of",
+            "previous_stage",
             "first_adopted_on",
             "municipality__is_active",
             "item__is_active",
@@ -90,6 +103,7 @@ def _write_close(*, year: int, by: User | None, note: str) -> FiscalYearClose:
             kind=kind,
             stage=stage,
             stage_date=stage_date,
+            previous_stage=previous_stage,
             first_adopted_on=first_adopted_on,
             municipality_active=municipality_active,
             item_active=item_active,
@@ -102,6 +116,7 @@ def _write_close(*, year: int, by: User | None, note: str) -> FiscalYearClose:
             kind,
             stage,
             stage_date,
+            previous_stage,
             first_adopted_on,
             municipality_active,
             item_active,

@@ -153,6 +153,20 @@ def test_closed_report_equals_independent_computation(history, hq, towns):
     assert dict(got[1]) == dict(want[1])
     assert dict(got[2]) == dict(want[2])
     assert got[3] == want[3]
+    # The change against the previous year end, over the same local governments.
+    before = expected(
+        day=datetime.date(2025, 3, 31),
+        recorded_until=close.closed_at,
+        active_municipalities=active_m,
+        active_items=active_i,
+    )
+    codes = [item.code for item in report.items]
+    for row in report.prefectures:
+        for code, cell in zip(codes, row.cells, strict=True):
+            if cell.share.total:
+                was = before[0][(row.code, code)][0]
+                assert cell.change == want[0][(row.code, code)][0] - was, (row.code, code)
+    assert report.national.cells[codes.index("1-1")].change == want[2]["1-1"][0] - before[2]["1-1"][0]
     # The cases named in the issue, spelled out.
     assert ("012033", "1-1") in got[3]  # twice in the year: counted once
     assert ("012025", "1-2") in got[3]  # reached 実施 in the year, fell back by 31 March

@@ -169,3 +169,17 @@ def test_years_without_data_are_not_reported(master, hq, client_for):
     client = client_for(hq)
     assert client.get("/years/2019/").status_code == HTTPStatus.NOT_FOUND
     assert client.get("/years/").status_code == HTTPStatus.OK
+
+
+def test_print_view_has_the_conditions_the_print_date_and_page_numbers(some_history, hq, client_for):
+    from pathlib import Path
+
+    from cooperation import fiscal
+
+    services.year_close(year=YEAR, by=hq)
+    content = client_for(hq).get(f"/years/{YEAR}/print/").content.decode()
+    header = content.split('<header class="print-header">', 1)[1].split("</header>", 1)[0]
+    assert "範囲：全国" in header and "確定値（第1版" in header
+    assert f"印刷日 {fiscal.format_date(fiscal.today())}" in header
+    css = Path(__file__).resolve().parents[2].joinpath("static/css/yearly-print.css").read_text()
+    assert "size: A4 landscape" in css and 'counter(page) " / " counter(pages)' in css
