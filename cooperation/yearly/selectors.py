@@ -194,10 +194,7 @@ class NewlyStarted:
     item_code: str
     first_adopted_on: datetime.date
     stage: str
-
-    @property
-    def stage_label(self) -> str:
-        return str(Stage(self.stage).label)
+    stage_label: str
 
 
 @dataclass(frozen=True)
@@ -351,11 +348,13 @@ def year_report(*, user, year: int, today: datetime.date | None = None) -> YearR
         current = live_tally(Progress.objects.visible_to(user), day)
         previous = live_tally(Progress.objects.visible_to(user), fiscal.fiscal_year_end(year - 1))
 
-    item_ids = {item for _p, _k, item, _s in current}
+    item_ids = {key[2] for key in current}
+    prefecture_ids = {key[0] for key in current}
+    kinds_present = {key[1] for key in current}
     items = [item for item in RequestItem.objects.order_by("sort_order", "code") if item.pk in item_ids]
-    prefectures = [p for p in Prefecture.objects.order_by("code") if any(key[0] == p.pk for key in current)]
+    prefectures = [p for p in Prefecture.objects.order_by("code") if p.pk in prefecture_ids]
     kind_labels = dict(Municipality.Kind.choices)
-    kinds = [kind for kind in Municipality.Kind.values if any(key[1] == kind for key in current)]
+    kinds = [kind for kind in Municipality.Kind.values if kind in kinds_present]
 
     def by_prefecture(p, k, i):
         return (p, i)
@@ -443,8 +442,10 @@ def _newly_started(*, user, close, start, end, kind_labels) -> list[NewlyStarted
                 "stage_as_of",
             )
         )
+    kinds = {kind: str(label) for kind, label in kind_labels.items()}
+    stages = {stage: str(label) for stage, label in Stage.choices}
     return [
-        NewlyStarted(lg_code, name, prefecture, str(kind_labels.get(kind, kind)), item, first, stage)
+        NewlyStarted(lg_code, name, prefecture, kinds.get(kind, kind), item, first, stage, stages[stage])
         for lg_code, name, prefecture, kind, item, first, stage in rows
     ]
 

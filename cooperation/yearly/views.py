@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from cooperation import exports, fiscal
 from cooperation.events import EXPORTED
 from cooperation.views.mixins import ScopedMixin
-from cooperation.yearly import charts, selectors, services
+from cooperation.yearly import charts, html, selectors, services
 from cooperation.yearly.forms import CloseForm, ReopenForm, TrendForm
 from cooperation.yearly.workbook import report_bytes
 from offices import scopes
@@ -79,8 +79,15 @@ class YearReportView(YearAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         report = selectors.year_report(user=user, year=self.year())
+        national = _("National")
         context.update(
             report=report,
+            html={
+                "prefecture_rows": html.share_rows_html(report.prefectures),
+                "kind_rows": html.share_rows_html(report.kinds),
+                "total_row": html.share_total_html(report.national, national),
+                "newly_started": html.newly_started_rows_html(report.newly_started),
+            },
             scope_label=scope_label(user),
             conditions=selectors_conditions(report, scope_label(user)),
             printed_on=fiscal.today(),
