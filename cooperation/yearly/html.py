@@ -12,7 +12,7 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cooperation import fiscal
-from cooperation.yearly.selectors import NewlyStarted, Row
+from cooperation.yearly.selectors import ActivityRow, NewlyStarted, ReferralRow, Row
 
 
 def _e(value) -> str:
@@ -43,11 +43,44 @@ def share_total_html(row: Row, label: str) -> SafeString:
 
 def newly_started_rows_html(entries: list[NewlyStarted]) -> SafeString:
     """The rows of the list of local governments that newly started an item, joined."""
+    dates: dict = {}
+    parts = []
+    for e in entries:
+        day = dates.get(e.first_adopted_on)
+        if day is None:
+            day = dates[e.first_adopted_on] = escape(fiscal.format_date(e.first_adopted_on))
+        parts.append(
+            f"<tr><td>{escape(e.lg_code)}</td><td>{escape(e.prefecture)}</td><td>{escape(e.name)}</td>"
+            f"<td>{escape(e.kind_label)}</td><td>{escape(e.item_code)}</td><td>{day}</td>"
+            f"<td>{escape(e.stage_label)}</td></tr>"
+        )
+    return mark_safe("".join(parts))
+
+
+def activity_rows_html(rows: list[ActivityRow]) -> SafeString:
+    """Per center or prefecture: the total, the count per kind and the sums of the figures."""
     return mark_safe(
         "".join(
-            f"<tr><td>{_e(e.lg_code)}</td><td>{_e(e.prefecture)}</td><td>{_e(e.name)}</td><td>{_e(e.kind_label)}</td>"
-            f"<td>{_e(e.item_code)}</td><td>{_e(fiscal.format_date(e.first_adopted_on))}</td>"
-            f"<td>{_e(e.stage_label)}</td></tr>"
-            for e in entries
+            f'<tr><th scope="row">{escape(row.label)}</th><td class="num">{row.total:,}</td>'
+            + "".join(f'<td class="num">{n:,}</td>' for n in (*row.counts, *row.figures))
+            + "</tr>"
+            for row in rows
+        )
+    )
+
+
+def _days(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def referral_rows_html(rows: list[ReferralRow]) -> SafeString:
+    return mark_safe(
+        "".join(
+            f'<tr><th scope="row">{escape(row.label)}</th><td class="num">{row.filed:,}</td>'
+            f'<td class="num">{row.closed:,}</td><td class="num">{_days(row.median_days)}</td>'
+            f'<td class="num">{_days(row.p90_days)}</td></tr>'
+            for row in rows
         )
     )

@@ -142,15 +142,22 @@ def tally_for(year: int, *, user, close: FiscalYearClose | None) -> Tally:
     return live_tally(Progress.objects.visible_to(user), fiscal.fiscal_year_end(year))
 
 
-def _shares(tally: Tally, key) -> dict:
+def _grouped_shares(tally: Tally) -> tuple[dict, dict, dict]:
+    """Shares per (prefecture, item), per (kind, item) and per ("all", item), in one pass over the tally."""
     adopted: dict = defaultdict(int)
     total: dict = defaultdict(int)
+    adopted_values = ADOPTED_VALUES
     for (prefecture, kind, item, stage), n in tally.items():
-        group = key(prefecture, kind, item)
-        total[group] += n
-        if stage in ADOPTED_VALUES:
-            adopted[group] += n
-    return {group: Share(adopted[group], total[group]) for group in total}
+        keys = ((0, prefecture, item), (1, kind, item), (2, "all", item))
+        for key in keys:
+            total[key] += n
+        if stage in adopted_values:
+            for key in keys:
+                adopted[key] += n
+    tables: tuple[dict, dict, dict] = ({}, {}, {})
+    for key, count in total.items():
+        tables[key[0]][(key[1], key[2])] = Share(adopted[key], count)
+    return tables
 
 
 # ---------------------------------------------------------------- the report's tables
@@ -356,28 +363,13 @@ def year_report(*, user, year: int, today: datetime.date | None = None) -> YearR
     kind_labels = dict(Municipality.Kind.choices)
     kinds = [kind for kind in Municipality.Kind.values if kind in kinds_present]
 
-    def by_prefecture(p, k, i):
-        return (p, i)
-
-    def by_kind(p, k, i):
-        return (k, i)
-
-    def national_key(p, k, i):
-        return ("all", i)
-
-    national = _rows(items, [("", "", "all")], _shares(current, national_key), _shares(previous, national_key))[0]
+    now_prefecture, now_kind, now_national = _grouped_shares(current)
+    then_prefecture, then_kind, then_national = _grouped_shares(previous)
+    national = _rows(items, [("", "", "all")], now_national, then_national)[0]
     prefecture_rows = _rows(
-        items,
-        [(p.code, p.display_name, p.pk) for p in prefectures],
-        _shares(current, by_prefecture),
-        _shares(previous, by_prefecture),
+        items, [(p.code, p.display_name, p.pk) for p in prefectures], now_prefecture, then_prefecture
     )
-    kind_rows = _rows(
-        items,
-        [(kind, str(kind_labels[kind]), kind) for kind in kinds],
-        _shares(current, by_kind),
-        _shares(previous, by_kind),
-    )
+    kind_rows = _rows(items, [(kind, str(kind_labels[kind]), kind) for kind in kinds], now_kind, then_kind)
 
     newly = _newly_started(user=user, close=close, start=start, end=day, kind_labels=kind_labels)
     newly_counts = [sum(1 for entry in newly if entry.item_code == item.code) for item in items]
