@@ -165,4 +165,5 @@ class ImportBatchAdmin(ReadOnlyAdmin):
     search_fields = ["file_name", "sha256"]
     list_select_related = ["created_by"]
 
+
 from cooperation.yearly import admin as yearly_admin  # noqa: E402, F401  (stage meanings, closes: issue 15)

@@ -144,7 +144,7 @@ def trend_svg(trend: Trend, *, title: str, description: str, chart_id: str) -> S
                 '<text x="{}" y="{}" font-size="11" fill="#333333">{}</text>',
                 legend_x + 30,
                 legend_y + 4,
-                series.label[:24],
+                series.label if len(series.label) <= 14 else series.label[:13] + "…",
             )
         )
     parts.append(mark_safe("</svg>"))
