@@ -5,6 +5,7 @@ from django.urls import path
 from cooperation.yearly import views
 
 urlpatterns = [
+    path("stage-meanings/", views.StageMeaningsView.as_view(), name="stage_meanings"),
     path("years/", views.YearListView.as_view(), name="yearly_list"),
     path("years/trends/", views.TrendView.as_view(), name="yearly_trends"),
     path("years/<int:year>/", views.YearReportView.as_view(), name="yearly_report"),

@@ -9,6 +9,7 @@ services decide, the views only show or hide the buttons.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
@@ -186,6 +187,20 @@ class YearReopenView(_YearActionView):
         return _("{year} reopened (version {version} no longer in force).").format(
             year=fiscal.fiscal_year_label(year), version=close.version
         )
+
+
+class StageMeaningsView(LoginRequiredMixin, TemplateView):
+    """What each stage means for each item: for everyone who reports, local governments first."""
+
+    template_name = "cooperation/stagemeaning_list.html"
+
+    def get_context_data(self, **kwargs):
+        from cooperation.models import RequestItem
+        from cooperation.yearly.meanings import meaning_rows
+
+        context = super().get_context_data(**kwargs)
+        context["rows"] = meaning_rows(list(RequestItem.objects.active()))
+        return context
 
 
 class TrendView(YearAccessMixin, TemplateView):

@@ -25,8 +25,10 @@ def test_progress_form_explains_the_stages_of_its_item(master, otaru):
     assert "実施: 国に関する相談を行政相談委員またはセンターに1件以上回付した。" in help_text
 
 
-def test_survey_help_lists_the_meanings(hq, client_for):
-    content = client_for(hq).get("/survey/").content.decode()
+def test_survey_help_links_to_the_meanings_every_role_may_read(lg_otaru, client_for):
+    client = client_for(lg_otaru)
+    assert 'href="/stage-meanings/"' in client.get("/survey/").content.decode()
+    content = client.get("/stage-meanings/").content.decode()
     assert "表彰規程・選考基準に行政相談委員が明記されている。" in content
     assert "一度の連絡で完了する事項のため" in content
 

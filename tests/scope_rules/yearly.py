@@ -42,6 +42,7 @@ def _closed_last_year(world):
 
 
 RULES = [
+    Rule(name="cooperation:stage_meanings", get=statuses(200)),
     Rule(name="cooperation:yearly_list", get=MINISTRY_READ),
     Rule(name="cooperation:yearly_trends", get=MINISTRY_READ),
     Rule(name="cooperation:yearly_trends", get=MINISTRY_READ, query="area=prefecture:01&item=1-1", label="trends-01"),
