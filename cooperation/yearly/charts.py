@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from cooperation.yearly.selectors import Trend
+from cooperation.yearly.trends import Trend
 
 # Okabe–Ito colours (distinguishable with colour-vision deficiencies), with dash patterns.
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442", "#999999", "#8B4513"]

@@ -19,7 +19,7 @@ from django.views.generic import TemplateView
 from cooperation import exports, fiscal
 from cooperation.events import EXPORTED
 from cooperation.views.mixins import ScopedMixin
-from cooperation.yearly import charts, html, selectors, services
+from cooperation.yearly import charts, html, selectors, services, trends
 from cooperation.yearly.forms import CloseForm, ReopenForm, TrendForm
 from cooperation.yearly.workbook import report_bytes
 from offices import scopes
@@ -236,15 +236,15 @@ class TrendView(YearAccessMixin, TemplateView):
             chosen = [p for p in prefectures if p.code == area.split(":", 1)[1]]
             area_label = chosen[0].display_name
         years = sorted(selectors.years_with_data())
-        tallies = selectors.year_end_tallies(user=user, years=years)
+        tallies = trends.year_end_tallies(user=user, years=years)
         closed = selectors.closes_in_force(years)
         chosen_ids = {p.pk for p in chosen}
         shown_items = [i for i in items if any(key[2] == i.pk for t in tallies.values() for key in t)]
-        item_trend = selectors.Trend(
+        item_trend = trends.Trend(
             years=years,
             closed=[year in closed for year in years],
             series=[
-                selectors.TrendSeries(
+                trends.TrendSeries(
                     item.code,
                     f"{item.code} {item.title}",
                     [_percent(tallies[y], lambda p, i, it=item: p in chosen_ids and i == it.pk) for y in years],
@@ -253,11 +253,11 @@ class TrendView(YearAccessMixin, TemplateView):
             ],
         )
         item = next((i for i in items if i.code == item_code), None)
-        region_trend = selectors.Trend(
+        region_trend = trends.Trend(
             years=years,
             closed=[year in closed for year in years],
             series=[
-                selectors.TrendSeries(
+                trends.TrendSeries(
                     region.code,
                     region.name,
                     [
