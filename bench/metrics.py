@@ -93,6 +93,7 @@ PAGES = (
     "municipality_page",
     "activity_list",
     "national_export",
+    "yearly_report",
 )
 
 TARGETS = (
@@ -105,6 +106,8 @@ TARGETS = (
     Target("commissioner_export", "< 2 s", 2000, "median_ms"),
     Target("survey_import", "< 10 s", 10_000, "median_ms"),
     Target("survey_import", "≥ 10× faster than row by row", 10, "speedup", at_least=True),
+    Target("yearly_report", "< 300 ms", 300, "median_ms"),
+    Target("year_close", "< 10 s", 10_000, "median_ms"),
 )
 
 

@@ -68,10 +68,11 @@ def table(model) -> str:
 
 
 def tables() -> dict[str, str]:
-    from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem
+    from cooperation.models import Activity, ClosedFigure, Progress, ProgressChange, Referral, RequestItem
     from offices.models import Municipality, Office, Prefecture, User
 
     return {
+        "figure": table(ClosedFigure),
         "progress": table(Progress),
         "change": table(ProgressChange),
         "activity": table(Activity),
@@ -365,6 +366,62 @@ def floor_lg_list(ctx: Context) -> int:
     )
 
 
+def floor_yearly_report(ctx: Context) -> int:
+    """The bare SQL of a closed year's report: its frozen figures grouped, with the previous year end beside them."""
+    from cooperation.yearly.selectors import close_in_force
+
+    close = close_in_force(ctx.fiscal_year - 1)
+    if close is None:
+        return 0
+    t = tables()
+    sql = f"""SELECT prefecture_id, kind, item_id, stage, previous_stage, COUNT(*) FROM {t["figure"]}
+               WHERE close_id = %s AND municipality_active AND item_active GROUP BY 1, 2, 3, 4, 5"""
+    return _run_sql([(sql, [close.pk])])
+
+
+def ensure_closed_years(ctx: Context) -> list[int]:
+    """Close every finished fiscal year not closed yet (as headquarters does each spring); return those closed now."""
+    from cooperation.yearly.selectors import close_in_force, years_with_data
+    from cooperation.yearly.services import year_close
+
+    closed = []
+    for year in sorted(years_with_data(today=ctx.today)):
+        if year < ctx.fiscal_year and close_in_force(year) is None:
+            year_close(year=year, by=None, note="bench")
+            closed.append(year)
+    return closed
+
+
+def measure_year_close(ctx: Context, repeats: int) -> dict:
+    """Closing last fiscal year (a re-issue when it is closed already: the same work), rolled back each time."""
+    from cooperation.yearly.selectors import close_in_force
+    from cooperation.yearly.services import year_close, year_reissue
+
+    year = ctx.fiscal_year - 1
+    row = metrics.entry(
+        "year_close",
+        label=f"closing fiscal year {year}",
+        kind="write",
+        note="freezes every local government × item at 31 March; each run is rolled back",
+    )
+
+    def close():
+        if close_in_force(year) is not None:
+            return year_reissue(year=year, by=ctx.hq).figure_count
+        return year_close(year=year, by=ctx.hq).figure_count
+
+    try:
+        captured = _captured(lambda: _rolled_back(close))
+    except Exception as error:
+        row.update(status=metrics.STATUS_ERROR, reason=f"{type(error).__name__}: {error}")
+        row["traceback"] = traceback.format_exc(limit=-3)
+        return row
+    times = [_rolled_back(close)[0] for _ in range(repeats)]
+    row.update(queries=captured.queries, rows=captured.result[1], repeats=len(times))
+    row["median_ms"] = _ms(metrics.median(times))
+    return row
+
+
 def operations(ctx: Context) -> list[Operation]:
     start, end = activity_window(ctx)
     hokkaido, office, otaru = ctx.hokkaido_id, ctx.sapporo_office_id, ctx.otaru_id
@@ -443,6 +500,22 @@ def operations(ctx: Context) -> list[Operation]:
             kind="export",
             repeats=3,
             note="informational: the report download, same rows as the report",
+        ),
+        Operation(
+            "yearly_report",
+            f"national yearly report, closed year /years/{ctx.fiscal_year - 1}/",
+            url=f"/years/{ctx.fiscal_year - 1}/",
+            floor=floor_yearly_report,
+            note="reads the frozen figures of the close in force (finished years are closed first)",
+        ),
+        Operation(
+            "yearly_workbook",
+            f"national yearly workbook /years/{ctx.fiscal_year - 1}/report.xlsx",
+            url=f"/years/{ctx.fiscal_year - 1}/report.xlsx",
+            floor=floor_yearly_report,
+            kind="export",
+            repeats=3,
+            note="informational: the same report as one xlsx workbook, a sheet per table",
         ),
         Operation(
             "national_lg_export",
@@ -861,6 +934,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     rows = []
+    if not args.only or {"yearly_report", "yearly_workbook"} & set(args.only):
+        started = time.perf_counter()
+        closed = ensure_closed_years(ctx)
+        if closed:
+            print(f"  closed fiscal years {closed} first ({time.perf_counter() - started:.1f} s)", flush=True)
     for op in operations(ctx):
         if args.only and op.name not in args.only:
             continue
@@ -874,6 +952,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print("  writes with and without notifications …", flush=True)
         rows.extend(measure_notifications(ctx, args.repeats))
+    if not args.only or "year_close" in args.only:
+        print("  year close …", flush=True)
+        rows.append(measure_year_close(ctx, max(1, min(args.repeats, 3))))
     failures = metrics.check_targets(rows)
     for row in rows:
         row["run"] = about

@@ -167,3 +167,4 @@ class ImportBatchAdmin(ReadOnlyAdmin):
 
 
 from cooperation.commissioners import admin as commissioner_admin  # noqa: E402, F401  (the register's admin)
+from cooperation.yearly import admin as yearly_admin  # noqa: E402, F401  (stage meanings, closes: issue 15)

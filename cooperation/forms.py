@@ -64,6 +64,9 @@ class ProgressUpdateForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.fields["effective_date"].widget.attrs["max"] = today().isoformat()
+        from cooperation.yearly.meanings import stage_help  # what each stage means for this item (issue 15)
+
+        self.fields["stage"].help_text = stage_help(progress.item_id)
 
     def clean_effective_date(self):
         return _not_in_future(self.cleaned_data["effective_date"], _("The date lies in the future."))

@@ -79,6 +79,7 @@ cooperation_patterns = [
     path("", include("cooperation.sessions.urls")),
     path("", include("cooperation.disasters.urls")),
     path("commissioners/", include("cooperation.commissioners.urls")),
+    path("", include("cooperation.yearly.urls")),  # yearly report and fiscal-year close (issue 15)
 ]
 
 cooperation_patterns += [path("", include("cooperation.notifications.urls"))]  # notifications (issue 12)

@@ -31,6 +31,7 @@ user.manage         a user, or None for "any"    headquarters and bureaus (a bur
                                                  staff or superuser accounts)
 audit.view          —                            headquarters and bureaus
 audit.view_all      —                            headquarters
+year.close          a fiscal year (int)          headquarters (close, re-issue, reopen)
 ==================  ===========================  ==========================================
 """
 
@@ -561,4 +562,13 @@ COMMISSIONER_IMPORT = register(
     "commissioner.import",
     _("import the commissioner register"),
     lambda user, target: scopes.is_ministry_staff(user, write=True),
+)
+
+
+# --- fiscal-year close (issue 15) ---------------------------------------------------------------------------------
+
+YEAR_CLOSE = register(
+    "year.close",
+    _("close, re-issue or reopen a fiscal year"),
+    lambda user, target: scopes.is_headquarters(user, write=True),
 )

@@ -126,6 +126,12 @@ class ActivityTable(SiteTable):
         transform=lambda municipality: municipality.name,
         orderable=False,
     )
+    municipality_codes = tables.Column(
+        verbose_name=_("Local government code"), accessor="pk", visible=False, orderable=False
+    )
+    municipality_prefectures = tables.Column(
+        verbose_name=_("Prefectures"), accessor="pk", visible=False, orderable=False
+    )
     item = tables.Column(verbose_name=_("Item"), order_by=("item__sort_order", "-date", "-id"))
     kind = tables.Column(verbose_name=_("Kind"), order_by=("kind", "-date", "-id"))
     title = tables.Column(verbose_name=_("Title"), linkify=True, order_by=("title", "id"))
@@ -153,6 +159,8 @@ class ActivityTable(SiteTable):
             "item",
             "kind",
             "title",
+            "municipality_codes",
+            "municipality_prefectures",
             "counts",
             *ACTIVITY_COUNTS,
             "follow_up_on",
@@ -173,6 +181,14 @@ class ActivityTable(SiteTable):
     def value_municipalities(self, value):
         return "、".join(municipality.name for municipality in value.all())
 
+    def value_municipality_codes(self, record):
+        return "、".join(municipality.lg_code for municipality in record.municipalities.all())
+
+    def value_municipality_prefectures(self, record):
+        """Each prefecture once, in the order of the local governments' codes."""
+        names = [str(municipality.prefecture) for municipality in record.municipalities.all()]
+        return "、".join(dict.fromkeys(names))
+
     def value_follow_up_on(self, value):
         """The date itself (django-tables2 would otherwise export ``render_follow_up_on``'s HTML badge);
         whether it is done has its own column."""
@@ -188,6 +204,12 @@ class ActivityTable(SiteTable):
 
 class ReferralTable(SiteTable):
     received_on = JapaneseDateColumn(verbose_name=_("Received"), order_by=("received_on", "id"))
+    lg_code = tables.Column(
+        verbose_name=_("Local government code"), accessor="municipality__lg_code", visible=False, orderable=False
+    )
+    prefecture = tables.Column(
+        verbose_name=_("Prefecture"), accessor="municipality__prefecture", visible=False, orderable=False
+    )
     municipality = tables.Column(
         verbose_name=_("Local government"), linkify=True, order_by=("municipality__lg_code", "-received_on", "-id")
     )
@@ -202,7 +224,18 @@ class ReferralTable(SiteTable):
 
     class Meta(SiteTable.Meta):
         model = Referral
-        fields = ("received_on", "municipality", "office", "topic", "agency", "status", "outcome", "direction")
+        fields = (
+            "received_on",
+            "municipality",
+            "office",
+            "topic",
+            "agency",
+            "status",
+            "outcome",
+            "direction",
+            "lg_code",
+            "prefecture",
+        )
 
     def render_status(self, value, record):
         return format_html('<span class="badge referral-status status-{}">{}</span>', record.status, value)
@@ -215,6 +248,15 @@ class ReferralTable(SiteTable):
 class ProgressChangeTable(SiteTable):
     recorded_at = LocalDateTimeColumn(verbose_name=_("Recorded at"), order_by=("recorded_at", "id"))
     effective_date = JapaneseDateColumn(verbose_name=_("Effective date"), order_by=("effective_date", "id"))
+    lg_code = tables.Column(
+        verbose_name=_("Local government code"),
+        accessor="progress__municipality__lg_code",
+        visible=False,
+        orderable=False,
+    )
+    prefecture = tables.Column(
+        verbose_name=_("Prefecture"), accessor="progress__municipality__prefecture", visible=False, orderable=False
+    )
     municipality = tables.Column(
         verbose_name=_("Local government"),
         accessor="progress__municipality",
@@ -245,6 +287,8 @@ class ProgressChangeTable(SiteTable):
             "to_stage",
             "recorded_by",
             "note",
+            "lg_code",
+            "prefecture",
             "evidence",
         )
 

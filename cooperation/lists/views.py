@@ -7,6 +7,7 @@ filters and sorting applied, and shows only the user's scope.
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import islice
 
 from django.core.exceptions import ImproperlyConfigured
@@ -56,6 +57,11 @@ def choice_labels(model, field_name: str) -> Callable:
     """A field's display (``get_FOO_display``), its labels translated once for the request."""
     labels = {key: force_str(label) for key, label in model._meta.get_field(field_name).flatchoices}
     return lambda value: labels.get(value, value)
+
+
+def _prefecture_names() -> dict[int, str]:
+    """Prefecture names by id, in the current language (one query per download)."""
+    return {prefecture.pk: str(prefecture) for prefecture in Prefecture.objects.all()}
 
 
 def yes_no() -> Callable:
@@ -235,11 +241,13 @@ class ActivityListView(ScopedListView):
         )
 
     def export_columns(self):
-        self.municipality_names = {}
+        self.municipality_names, self.municipality_codes, self.municipality_prefectures = {}, {}, {}
         columns = {
             "date": ExportColumn("date"),
             "office": ExportColumn("office__label"),
             "municipalities": ExportColumn("pk", self.municipality_names.get),
+            "municipality_codes": ExportColumn("pk", self.municipality_codes.get),
+            "municipality_prefectures": ExportColumn("pk", self.municipality_prefectures.get),
             "item": ExportColumn("item_id", _items()),
             "kind": ExportColumn("kind", choice_labels(Activity, "kind")),
             "title": ExportColumn("title"),
@@ -255,13 +263,25 @@ class ActivityListView(ScopedListView):
             Activity.municipalities.through.objects.filter(activity_id__in=[row[0] for row in chunk])
             .filter(municipality_scope_q(self.request.user, prefix="municipality__"))
             .order_by("municipality__lg_code")
-            .values_list("activity_id", "municipality__name")
+            .values_list("activity_id", "municipality__name", "municipality__lg_code", "municipality__prefecture_id")
         )
         names: dict[int, list[str]] = {}
-        for activity_id, name in links:
+        codes: dict[int, list[str]] = {}
+        prefectures: dict[int, dict[str, None]] = {}
+        for activity_id, name, lg_code, prefecture_id in links:
             names.setdefault(activity_id, []).append(name)
+            codes.setdefault(activity_id, []).append(lg_code)
+            prefectures.setdefault(activity_id, {})[self.prefecture_names[prefecture_id]] = None
         self.municipality_names.clear()
         self.municipality_names.update((activity_id, "、".join(each)) for activity_id, each in names.items())
+        self.municipality_codes.clear()
+        self.municipality_codes.update((activity_id, "、".join(each)) for activity_id, each in codes.items())
+        self.municipality_prefectures.clear()
+        self.municipality_prefectures.update((key, "、".join(each)) for key, each in prefectures.items())
+
+    @cached_property
+    def prefecture_names(self) -> dict[int, str]:
+        return {prefecture.pk: str(prefecture) for prefecture in Prefecture.objects.all()}
 
 
 class ReferralListView(ScopedListView):
@@ -276,6 +296,8 @@ class ReferralListView(ScopedListView):
     def export_columns(self):
         return {
             "received_on": ExportColumn("received_on"),
+            "lg_code": ExportColumn("municipality__lg_code"),
+            "prefecture": ExportColumn("municipality__prefecture_id", _prefecture_names().get),
             "municipality": ExportColumn("municipality__name"),
             "office": ExportColumn("office__label"),
             "topic": ExportColumn("topic", choice_labels(Referral, "topic")),
@@ -334,6 +356,8 @@ class ProgressChangeListView(ScopedListView):
         return {
             "recorded_at": ExportColumn("recorded_at", recorded_at),
             "effective_date": ExportColumn("effective_date"),
+            "lg_code": ExportColumn("progress__municipality__lg_code"),
+            "prefecture": ExportColumn("progress__municipality__prefecture_id", _prefecture_names().get),
             "municipality": ExportColumn("progress__municipality__name"),
             "item": ExportColumn("progress__item__code"),
             "from_stage": ExportColumn("from_stage", stage),

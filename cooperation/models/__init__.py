@@ -28,6 +28,7 @@ from cooperation.sessions.models import (
     Venue,
 )
 from cooperation.survey.models import ImportBatch
+from cooperation.yearly.models import ClosedFigure, FiscalYearClose, StageMeaning
 
 __all__ = [
     "Agency",
@@ -49,6 +50,8 @@ __all__ = [
     "CommissionerAward",
     "CommissionerBackground",
     "CommissionerTerm",
+    "ClosedFigure",
+    "FiscalYearClose",
     "ImportBatch",
     "Notification",
     "NotificationPreference",
@@ -60,5 +63,6 @@ __all__ = [
     "ReferralEvent",
     "RequestItem",
     "Stage",
+    "StageMeaning",
     "attachment_storage",
 ]

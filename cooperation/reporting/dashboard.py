@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 from cooperation import fiscal
 from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
 from cooperation.reporting import rollups as reports
+from cooperation.yearly.selectors import first_data_year
 from offices.models import Municipality, Prefecture, Region
 
 # How many past fiscal years the selector offers besides the current one.
@@ -45,7 +46,12 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         today = fiscal.today()
         current_year = fiscal.fiscal_year(today)
-        years = list(range(current_year, current_year - PAST_FISCAL_YEARS - 1, -1))
+        # Only the fiscal years with recorded data (issue 15): an earlier year would paint 0 % everywhere.
+        first_year = first_data_year()
+        years = [year for year in range(current_year, current_year - PAST_FISCAL_YEARS - 1, -1)]
+        years = [year for year in years if first_year is not None and year >= first_year] or [current_year]
+        asked = self.request.GET.get("fiscal_year", "")
+        year_without_data = int(asked) if asked.isdigit() and first_year and int(asked) < first_year else None
 
         visible = Municipality.objects.visible_to(user)
         regions = list(
@@ -113,5 +119,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             counts=counts,
             changes=changes,
             report_query=urlencode(report_query),
+            first_data_year=first_year,
+            year_without_data=year_without_data,
         )
         return context

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cooperation.progress.items import progress_backfill, request_items_load
+from cooperation.yearly.meanings import stage_meanings_load
 from offices.services import FIXTURES_DIR, master_data_load
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
             report = master_data_load(directory=directory)
             items = request_items_load(path=directory / "request_items.csv")
             progress = progress_backfill()
+            stage_meanings_load(path=directory / "stage_meanings.csv")
         for line in report.lines():
             self.stdout.write(line)
         self.stdout.write("request items: created {created}, updated {updated}".format(**items))
