@@ -9,3 +9,4 @@ class CooperationConfig(AppConfig):
 
     def ready(self):
         from cooperation import events  # noqa: F401  (registers the cooperation domain's event codes)
+        from cooperation.caching import subscribers  # noqa: F401  (roll-up cache invalidation)

@@ -102,6 +102,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # instead of failing straight away with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"})
 
+
+def cache_config(url: str) -> dict:
+    """Django's cache settings from ``DJANGO_CACHE_URL``; every backend here is shared by all processes.
+
+    ``redis://host:6379/0`` (production: Django's RedisCache), ``db://table``
+    (the database cache, the default: ``manage.py createcachetable``),
+    ``file:///path`` (a folder every worker of one machine shares). The roll-up
+    cache relies on that sharing, so a per-process memory cache is not offered.
+    """
+    scheme, _sep, rest = url.partition("://")
+    if scheme in {"redis", "rediss", "unix"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "file":
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": rest}
+    if scheme == "db":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": rest or "cooperation_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    raise ImproperlyConfigured(f"DJANGO_CACHE_URL: unknown cache {scheme!r} (redis://, db://table or file:///path).")
+
+
+CACHES = {
+    "default": {
+        **cache_config(os.environ.get("DJANGO_CACHE_URL") or "db://cooperation_cache"),
+        "KEY_PREFIX": os.environ.get("DJANGO_CACHE_KEY_PREFIX", "coop"),
+        "TIMEOUT": 24 * 60 * 60,
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "offices.User"
 

@@ -29,11 +29,17 @@ def _fast_and_private(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
     settings.LANGUAGE_CODE = "ja"
+    # A cache of its own per test (the database is rolled back after each test, so must the roll-ups be).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
+    }
 
 
 def _only_test_blocks(connection) -> bool:
     """Inside the test's own transaction and no block opened by the code under test."""
-    return connection.in_atomic_block and all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+    return connection.in_atomic_block and all(
+        getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
+    )
 
 
 def _run_pending_hooks(connection) -> None:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from cooperation import fiscal, reports
+from cooperation.caching import rollups
 from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
 from offices.models import Municipality, Prefecture, Region
 
@@ -67,16 +68,35 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
         progress = Progress.objects.visible_to(user).filter(reports.region_q(region, prefix="municipality__"))
         # One pass over the progress rows gives both the map (per prefecture) and the bars (per item).
-        tally = reports.stage_tally(progress, as_of=as_of, today=today)
+        cache_scope = {"user": user, "depends": rollups.scope_depends(user), "region": region and region.pk}
+        tally = rollups.cached(
+            "tally",
+            lambda: reports.stage_tally(progress, as_of=as_of, today=today),
+            **cache_scope,
+            as_of=as_of,
+            today=today,
+        )  # noqa: E501
         shares = tally.shares(item)
         tiles = reports.tile_map(Prefecture.objects.all(), shares)
-        counts = reports.fiscal_year_counts(
-            activities=Activity.objects.visible_to(user).filter(reports.region_q(region, prefix="office__")),
-            referrals=Referral.objects.visible_to(user).filter(reports.region_q(region, prefix="municipality__")),
+        counts = rollups.cached(
+            "year_counts",
+            lambda: reports.fiscal_year_counts(
+                activities=Activity.objects.visible_to(user).filter(reports.region_q(region, prefix="office__")),
+                referrals=Referral.objects.visible_to(user).filter(reports.region_q(region, prefix="municipality__")),
+                year=year,
+            ),
+            **cache_scope,
             year=year,
         )
-        changes = reports.latest_changes(
-            ProgressChange.objects.visible_to(user).filter(reports.region_q(region, prefix="progress__municipality__")),
+        changes = rollups.cached(
+            "latest_changes",
+            lambda: reports.latest_changes(
+                ProgressChange.objects.visible_to(user).filter(
+                    reports.region_q(region, prefix="progress__municipality__")
+                ),
+                as_of=as_of,
+            ),
+            **cache_scope,
             as_of=as_of,
         )
         report_query = {}

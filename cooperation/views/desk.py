@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, Q
 from django.views.generic import DetailView
 
 from cooperation import fiscal
+from cooperation.caching import rollups
 from cooperation.models import Activity, Progress, Referral, Stage
 from cooperation.views.mixins import ScopedMixin
 from offices import policies
@@ -132,7 +133,14 @@ class OfficeDeskView(ScopedMixin, DetailView):
             "municipalities", queryset=Municipality.objects.visible_to(user).order_by("lg_code")
         )
         activities = Activity.objects.visible_to(user).filter(office=office).select_related("item")
-        rows = desk_rows(user, office, today=today)
+        rows = rollups.cached(
+            "desk_rows",
+            lambda: desk_rows(user, office, today=today),
+            user=user,
+            depends=rollups.desk_depends(office),
+            office=office.pk,
+            today=today,
+        )
         context.update(
             today=today,
             rows=rows,
