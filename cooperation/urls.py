@@ -74,6 +74,7 @@ cooperation_patterns = [
 
 urlpatterns = [
     path("", include((cooperation_patterns, "cooperation"))),
+    path("", include("cooperation.api.urls")),
     path("accounts/", include("offices.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -6,6 +6,7 @@ models live beside their services and views (``progress/``, ``activities/``,
 """
 
 from cooperation.activities.models import Activity, Attachment, PrivateStorage, attachment_storage
+from cooperation.api.models import ApiToken
 from cooperation.progress.models import (
     STAGE_LEVELS,
     Category,
@@ -20,6 +21,7 @@ from cooperation.survey.models import ImportBatch
 __all__ = [
     "STAGE_LEVELS",
     "Activity",
+    "ApiToken",
     "Attachment",
     "Category",
     "ImportBatch",
