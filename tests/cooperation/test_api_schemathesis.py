@@ -5,7 +5,8 @@ roles (headquarters, a read-only headquarters viewer, 札幌 center staff, the
 小樽市 officer), each with its own personal token, on data that has stage
 changes, activities and referrals: no response may be a server error, and
 every response the schema describes must match it. The example count is kept
-small (``API_FUZZ_EXAMPLES``, default 8) so the run stays well under two minutes.
+small (``API_FUZZ_EXAMPLES``, default 8) so the run stays well under two minutes;
+``API_FUZZ_COVERAGE=1`` adds schemathesis's coverage phase (every boundary value).
 """
 
 import os
@@ -35,7 +36,11 @@ def role_tokens(request, master):
 
 
 # The schema view needs no database (public, no authentication), so it is loaded at collection.
-schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
+# The coverage phase (every boundary of every parameter) is thorough but long: API_FUZZ_COVERAGE=1 adds it.
+CONFIG = schemathesis.Config.from_dict(
+    {"phases": {"coverage": {"enabled": os.environ.get("API_FUZZ_COVERAGE") == "1"}}}
+)
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application(), config=CONFIG)
 
 
 @schema.parametrize()
