@@ -234,6 +234,9 @@ def server_environment(url: str, static_root: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="bench.serve_settings",
         BENCH_STATIC_ROOT=static_root,
         DJANGO_CONN_MAX_AGE=os.environ.get("LOADTEST_CONN_MAX_AGE", "60"),
+        # Under load the roll-ups come from the shared cache, as in production (LOADTEST_ROLLUP_CACHE=0: off).
+        DJANGO_ROLLUP_CACHE=os.environ.get("LOADTEST_ROLLUP_CACHE", "1"),
+        DJANGO_API_THROTTLE="1000000/hour",
         PYTHONPATH=str(ROOT),
     )
     return child

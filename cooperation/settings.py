@@ -119,6 +119,9 @@ def cache_config(url: str) -> dict:
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     if scheme == "file":
         return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": rest}
+    if scheme == "locmem":
+        # One process only: the roll-up cache would go stale across workers. For tests that show exactly that.
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest}
     if scheme == "db":
         return {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -127,6 +130,9 @@ def cache_config(url: str) -> dict:
         }
     raise ImproperlyConfigured(f"DJANGO_CACHE_URL: unknown cache {scheme!r} (redis://, db://table or file:///path).")
 
+
+# The roll-up cache (cooperation/caching/) can be switched off to measure the computations themselves.
+ROLLUP_CACHE = env_bool("DJANGO_ROLLUP_CACHE", True)
 
 CACHES = {
     "default": {
