@@ -23,6 +23,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_master_data
 	$(BIN)/python manage.py setup_demo --years $(DEMO_YEARS)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
