@@ -213,3 +213,63 @@ def test_schema_and_swagger_ui_are_served_by_the_site(master):
     html = docs.content.decode()
     assert "cdn" not in html.lower() and "https://" not in html
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+def _activities(count, otaru):
+    from cooperation.activities.services import activity_create
+    from cooperation.models import RequestItem
+    from offices.models import Office
+
+    office, item = Office.objects.get(code="sapporo"), RequestItem.objects.get(code="1-1")
+    for index in range(count):
+        activity_create(
+            by=None,
+            municipalities=[otaru],
+            office=office,
+            item=item,
+            kind="briefing",
+            date=today(),
+            title=f"説明会{index}",
+        )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/progress/?limit={n}",
+        "/api/v1/activities/?limit={n}",
+        "/api/v1/progress-changes/?limit={n}",
+        "/api/v1/local-governments/?limit={n}",
+        "/api/v1/referrals/?limit={n}",
+        "/api/v1/centers/?limit={n}",
+    ],
+)
+def test_api_lists_run_the_same_few_queries_whatever_the_page_size(url, hq, otaru, django_assert_max_num_queries):
+    from cooperation.referrals.services import referral_create
+
+    _activities(30, otaru)
+    for _ in range(3):
+        referral_create(by=None, municipality=otaru, received_on=today(), topic="tax", summary="相談")
+    for code in ("1-1", "1-2", "2-1"):
+        progress_update(progress=Progress.objects.get(municipality=otaru, item__code=code), stage=Stage.DONE, by=hq)
+    _token, key = api_token_create(by=hq, name="BI")
+    client = bearer(key)
+    client.get("/api/v1/items/")  # the token's first use writes last_used_at
+    counts = []
+    for size in (2, 30):
+        with django_assert_max_num_queries(15) as captured:
+            response = client.get(url.format(n=size))
+        assert response.status_code == HTTPStatus.OK
+        assert len(response.json()["results"]) > 1
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+def test_viewers_may_manage_their_own_tokens_only(viewer_hq, hq):
+    from offices import policies
+
+    assert policies.can(viewer_hq, policies.API_TOKEN_MANAGE, viewer_hq)
+    assert not policies.can(viewer_hq, policies.API_TOKEN_MANAGE, hq)
+    token, _key = api_token_create(by=hq, name="BI")
+    with pytest.raises(policies.NotAllowed):
+        api_token_revoke(by=viewer_hq, token=token)
