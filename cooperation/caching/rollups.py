@@ -127,3 +127,96 @@ def prefecture_depends(prefecture) -> str:
 def desk_depends(office) -> list[str]:
     """A center's desk: its prefecture, and every prefectural government (their peers are nationwide)."""
     return [generations.prefecture(office.prefecture_id), generations.PREFECTURAL_GOVERNMENTS]
+
+
+# --- roll-ups kept per prefecture --------------------------------------------------------------
+#
+# A national figure depends on every prefecture, so one entry for it would be recomputed after
+# every change anywhere. For users who see whole prefectures (headquarters, bureaus, prefecture
+# officers) the stage tally is kept per prefecture instead: a change in 北海道 recomputes
+# 北海道's part only, and the other 46 parts, shared by every such user, come from the cache.
+
+
+@lru_cache(maxsize=1)
+def _prefectures() -> tuple[tuple[int, str], ...]:
+    """(id, JIS code) of the 47 prefectures: master data fixed by law, read once per process."""
+    from offices.models import Prefecture
+
+    return tuple(Prefecture.objects.order_by("code").values_list("pk", "code"))
+
+
+def whole_prefectures(user) -> list[tuple[int, str]] | None:
+    """The prefectures ``user`` sees whole, if its scope is exactly such a union; None otherwise."""
+    from offices.models import Role
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    ids: set[int] = set()
+    for role in user.scope_roles:
+        if role.kind == Role.Kind.HEADQUARTERS:
+            return list(_prefectures())
+        if role.kind == Role.Kind.BUREAU:
+            ids.update(_region_prefecture_ids(role.region_id))
+        elif role.kind == Role.Kind.PREFECTURE:
+            ids.add(role.prefecture_id)
+        else:
+            return None
+    return [(pk, code) for pk, code in _prefectures() if pk in ids] or None
+
+
+def stage_tally(progress, *, user, region, as_of, today):
+    """``reports.stage_tally`` of the user's (region-filtered) progress rows, cached per prefecture where it can be.
+
+    ``progress`` is the view's queryset (``visible_to(user)`` and the region);
+    for a whole-prefecture scope the tally is rebuilt from per-prefecture parts,
+    which hold exactly the same rows.
+    """
+    from cooperation import reports
+    from cooperation.models import Progress
+
+    prefectures = whole_prefectures(user) if enabled() else None
+    if prefectures is None:
+        return cached(
+            "tally",
+            lambda: reports.stage_tally(progress, as_of=as_of, today=today),
+            user=user,
+            depends=scope_depends(user),
+            region=region and region.pk,
+            as_of=as_of,
+            today=today,
+        )
+    if region is not None:
+        inside = set(_region_prefecture_ids(region.pk))
+        prefectures = [(pk, code) for pk, code in prefectures if pk in inside]
+    cache = caches[generations.CACHE_ALIAS]
+    try:
+        tokens = generations.tokens([generations.MASTER, *(generations.prefecture(pk) for pk, _code in prefectures)])
+        language = translation.get_language()
+        keys = {
+            code: "rollup:tally-part:"
+            + _digest((code, as_of, today, language, tokens[generations.MASTER], tokens[generations.prefecture(pk)]))
+            for pk, code in prefectures
+        }
+        found = cache.get_many(list(keys.values()))
+    except Exception:
+        logger.exception("Roll-up cache unreachable; computing the tally")
+        return reports.stage_tally(progress, as_of=as_of, today=today)
+    parts = {code: found[key] for code, key in keys.items() if key in found}
+    missing = [(pk, code) for pk, code in prefectures if code not in parts]
+    if missing:
+        # One query for every missing part together, split by prefecture afterwards.
+        fresh = reports.stage_tally(
+            Progress.objects.filter(municipality__prefecture__in=[pk for pk, _code in missing]),
+            as_of=as_of,
+            today=today,
+        )
+        split: dict[str, dict] = {code: {} for _pk, code in missing}
+        for key, count in fresh.counts.items():
+            split[key[0]][key] = count
+        for code, counts in split.items():
+            parts[code] = counts
+        try:
+            cache.set_many({keys[code]: split[code] for code in split}, timeout=ENTRY_TIMEOUT)
+        except Exception:
+            logger.exception("Roll-up cache unreachable; tally parts not stored")
+    return reports.StageTally({key: count for part in parts.values() for key, count in part.items()})

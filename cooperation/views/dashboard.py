@@ -69,13 +69,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         progress = Progress.objects.visible_to(user).filter(reports.region_q(region, prefix="municipality__"))
         # One pass over the progress rows gives both the map (per prefecture) and the bars (per item).
         cache_scope = {"user": user, "depends": rollups.scope_depends(user), "region": region and region.pk}
-        tally = rollups.cached(
-            "tally",
-            lambda: reports.stage_tally(progress, as_of=as_of, today=today),
-            **cache_scope,
-            as_of=as_of,
-            today=today,
-        )  # noqa: E501
+        tally = rollups.stage_tally(progress, user=user, region=region, as_of=as_of, today=today)
         shares = tally.shares(item)
         tiles = reports.tile_map(Prefecture.objects.all(), shares)
         counts = rollups.cached(

@@ -194,3 +194,23 @@ def test_a_past_day_is_a_key_of_its_own(hq, client_for):
 
     assert _cell(client.get("/prefectures/01/"), "012033", "1-1") == Stage.DONE
     assert _cell(client.get(f"/prefectures/01/?as_of={day}"), "012033", "1-1") == Stage.NOT_STARTED
+
+
+def test_after_a_hokkaido_change_the_national_tally_recomputes_hokkaido_only(hq, client_for, monkeypatch):
+    client = client_for(hq)
+    client.get("/")
+    progress_update(progress=_progress("012033"), stage=Stage.DONE, by=hq)
+    counted = []
+    original = reports.stage_tally
+
+    def spy(progress, **kwargs):
+        counted.append(set(progress.current().values_list("municipality__prefecture__code", flat=True).distinct()))
+        return original(progress, **kwargs)
+
+    monkeypatch.setattr(reports, "stage_tally", spy)
+
+    dashboard = client.get("/")
+
+    assert counted == [{HOKKAIDO}]
+    tiles = {tile.code: tile.share for tile in dashboard.context["tiles"]}
+    assert tiles[HOKKAIDO].adopted == 1 and tiles[OKINAWA].total > 0 and len(tiles) == 47
