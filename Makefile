@@ -27,6 +27,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 # A second `make run` keeps what people entered: demo data is created only in a database without history.
 run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_master_data
 	$(BIN)/python manage.py setup_demo --years $(DEMO_YEARS)
 	@# The task worker (notification mail, digests) runs beside the server and stops with it.

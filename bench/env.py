@@ -8,6 +8,7 @@ and child processes (gunicorn in the load test) get their own environment.
 from __future__ import annotations
 
 import os
+import time
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_YEARS = 10
@@ -60,6 +61,12 @@ def production_like_environment(url: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_LOG_LEVEL": os.environ.get("DJANGO_LOG_LEVEL", "ERROR"),
+        # The shared cache of production (Redis), under a key prefix of its own per run: entries of an
+        # earlier run were drawn from other data (issue 18).
+        "DJANGO_CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
+        "DJANGO_CACHE_KEY_PREFIX": f"bench-{os.getpid()}-{time.time_ns()}",
+        # make bench times the computations themselves (the floors are SQL); the load test turns the cache on.
+        "DJANGO_ROLLUP_CACHE": os.environ.get("BENCH_ROLLUP_CACHE", "0"),
     }
 
 

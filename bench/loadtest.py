@@ -44,7 +44,8 @@ from bench import data, env, metrics
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 HOT_MUNICIPALITIES = ["012033", "011002", "012025"]  # 小樽市, 札幌市, 函館市: shared by several users, so 409s happen
-MIX = {"dashboard": 40, "report": 35, "update": 25}
+# The API's list endpoints (issue 18) join the mix with LOADTEST_API_WEIGHT (0 gives the mix of before).
+MIX = {"dashboard": 40, "report": 35, "update": 25, "api": int(os.environ.get("LOADTEST_API_WEIGHT", "10"))}
 # A page answers 200; a stage update 302 (saved), 409 (someone saved first) or 200 (the form shown with an error).
 EXPECTED_STATUSES = {"update": {302, 409, 200}}
 
@@ -133,7 +134,16 @@ def stage_forms(html: str, lg_code: str) -> list[dict]:
 
 
 class VirtualUser(threading.Thread):
-    def __init__(self, shared: Shared, *, username: str, session: str, prefectures: list[str], lg_codes: list[str]):
+    def __init__(
+        self,
+        shared: Shared,
+        *,
+        username: str,
+        session: str,
+        prefectures: list[str],
+        lg_codes: list[str],
+        token: str = "",
+    ):
         super().__init__(daemon=True, name=username)
         self.shared = shared
         self.username = username
@@ -142,13 +152,14 @@ class VirtualUser(threading.Thread):
         self.lg_codes = lg_codes
         self.rng = random.Random(username)
         self.think = float(os.environ.get("LOADTEST_THINK", "1.0"))
+        self.token = token
 
-    def request(self, action: str, method: str, path: str, body: str | None = None):
-        headers = {
-            "Host": "127.0.0.1",
-            "Connection": "close",
-            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-        }
+    def request(self, action: str, method: str, path: str, body: str | None = None, token: str = ""):
+        headers = {"Host": "127.0.0.1", "Connection": "close"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        else:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Referer"] = f"http://127.0.0.1:{self.shared.port}{path}"
@@ -173,7 +184,7 @@ class VirtualUser(threading.Thread):
         return response.status, content
 
     def run(self):
-        actions, weights = zip(*MIX.items(), strict=True)
+        actions, weights = zip(*[(name, weight) for name, weight in MIX.items() if weight > 0], strict=True)
         while self.shared.more():
             action = self.rng.choices(actions, weights)[0]
             getattr(self, action)()
@@ -181,6 +192,19 @@ class VirtualUser(threading.Thread):
 
     def dashboard(self):
         self.request("dashboard", "GET", "/")
+
+    def api(self):
+        """One page of an API list, with the user's personal token, as a BI tool would read it."""
+        code = self.rng.choice(self.prefectures)
+        path = self.rng.choice(
+            [
+                f"/api/v1/progress/?prefecture={code}&limit=100",
+                "/api/v1/activities/?limit=50",
+                "/api/v1/progress-changes/?limit=50",
+                f"/api/v1/local-governments/?prefecture={code}&limit=100",
+            ]
+        )
+        self.request("api", "GET", path, token=self.token)
 
     def report(self):
         code = self.rng.choice(self.prefectures)
@@ -234,6 +258,9 @@ def server_environment(url: str, static_root: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="bench.serve_settings",
         BENCH_STATIC_ROOT=static_root,
         DJANGO_CONN_MAX_AGE=os.environ.get("LOADTEST_CONN_MAX_AGE", "60"),
+        # Under load the roll-ups come from the shared cache, as in production (LOADTEST_ROLLUP_CACHE=0: off).
+        DJANGO_ROLLUP_CACHE=os.environ.get("LOADTEST_ROLLUP_CACHE", "1"),
+        DJANGO_API_THROTTLE="1000000/hour",
         PYTHONPATH=str(ROOT),
     )
     return child
@@ -334,9 +361,19 @@ def sign_in_users(count: int) -> list[dict]:
                 "session": client.cookies["sessionid"].value,
                 "prefectures": prefectures,
                 "lg_codes": lg_codes,
+                "token": _api_token(user),
             }
         )
     return signed_in
+
+
+def _api_token(user) -> str:
+    """A personal API token for the user (the API's list endpoints are in the mix); none before issue 18."""
+    try:
+        from cooperation.api.services import api_token_create
+    except ImportError:
+        return ""
+    return api_token_create(by=user, name="loadtest")[1]
 
 
 def verify(accepted: list[Accepted], first_id: int, usernames: set[str]) -> dict:
@@ -438,6 +475,7 @@ def main(argv: list[str] | None = None) -> int:
                 session=u["session"],
                 prefectures=u["prefectures"],
                 lg_codes=u["lg_codes"],
+                token=u["token"],
             )
             for u in users
         ]

@@ -422,6 +422,69 @@ def measure_year_close(ctx: Context, repeats: int) -> dict:
     return row
 
 
+API_PAGE = 100
+
+
+def floor_api_progress(ctx: Context) -> int:
+    """One page of 北海道's current progress rows with their local governments and items, and the count."""
+    t = tables()
+    where = f"""FROM {t["progress"]} p JOIN {t["lg"]} m ON m.id = p.municipality_id
+                JOIN {t["item"]} i ON i.id = p.item_id
+               WHERE m.prefecture_id = %s AND m.is_active AND i.is_active
+                 AND (i.scope = 'all' OR m.kind = 'prefecture')"""
+    return _run_sql(
+        [
+            (f"SELECT count(*) {where}", [ctx.hokkaido_id]),
+            (
+                f"""SELECT m.lg_code, m.name, i.code, p.stage, p.stage_date {where}
+                     ORDER BY m.lg_code, i.sort_order LIMIT {API_PAGE}""",
+                [ctx.hokkaido_id],
+            ),
+        ]
+    )
+
+
+def floor_api_activities(ctx: Context) -> int:
+    """One page of the country's activities (newest first) with centers, items and local governments, and the count."""
+    from django.db import connection
+
+    t = tables()
+    rows = _run_sql([(f"SELECT count(*) FROM {t['activity']}", [])])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT a.id, a.date, a.kind, a.title, a.follow_up_on, o.code, i.code FROM {t["activity"]} a
+                  JOIN {t["office"]} o ON o.id = a.office_id JOIN {t["item"]} i ON i.id = a.item_id
+                 ORDER BY a.date DESC, a.id DESC LIMIT {API_PAGE}"""
+        )
+        page = cursor.fetchall()
+        cursor.execute(
+            f"""SELECT am.activity_id, m.lg_code FROM {t["activity_lg"]} am
+                  JOIN {t["lg"]} m ON m.id = am.municipality_id WHERE am.activity_id = ANY(%s)""",
+            [[row[0] for row in page]],
+        )
+        rows += len(page) + len(cursor.fetchall())
+    return rows
+
+
+def floor_api_changes(ctx: Context) -> int:
+    """One page of the country's stage changes (newest first) with local government, item and author, and the count."""
+    t = tables()
+    return _run_sql(
+        [
+            (f"SELECT count(*) FROM {t['change']}", []),
+            (
+                f"""SELECT c.id, m.lg_code, i.code, c.from_stage, c.to_stage, c.effective_date, c.recorded_at,
+                           u.username, c.note, c.activity_id, c.referral_id, c.import_batch_id
+                      FROM {t["change"]} c JOIN {t["progress"]} p ON p.id = c.progress_id
+                      JOIN {t["lg"]} m ON m.id = p.municipality_id JOIN {t["item"]} i ON i.id = p.item_id
+                      LEFT JOIN {t["user"]} u ON u.id = c.recorded_by_id
+                     ORDER BY c.recorded_at DESC, c.id DESC LIMIT {API_PAGE}""",
+                [],
+            ),
+        ]
+    )
+
+
 def operations(ctx: Context) -> list[Operation]:
     start, end = activity_window(ctx)
     hokkaido, office, otaru = ctx.hokkaido_id, ctx.sapporo_office_id, ctx.otaru_id
@@ -473,6 +536,27 @@ def operations(ctx: Context) -> list[Operation]:
                 f"&date__gte={start.isoformat()}&date__lte={end.isoformat()}"
             ),
             floor=floor_activities,
+        ),
+        Operation(
+            "api_progress",
+            f"API: 北海道 progress, {API_PAGE} a page",
+            url=f"/api/v1/progress/?prefecture=01&limit={API_PAGE}",
+            admin_url=f"/admin/cooperation/progress/?municipality__prefecture__id__exact={hokkaido}",
+            floor=floor_api_progress,
+        ),
+        Operation(
+            "api_activities",
+            f"API: activities, {API_PAGE} a page",
+            url=f"/api/v1/activities/?limit={API_PAGE}",
+            admin_url="/admin/cooperation/activity/",
+            floor=floor_api_activities,
+        ),
+        Operation(
+            "api_changes",
+            f"API: stage changes, {API_PAGE} a page",
+            url=f"/api/v1/progress-changes/?limit={API_PAGE}",
+            admin_url="/admin/cooperation/progresschange/",
+            floor=floor_api_changes,
         ),
         Operation(
             "national_export",

@@ -7,6 +7,7 @@ History (progress changes, referral events, imports) is read-only everywhere.
 
 from django.contrib import admin
 
+from cooperation.caching.events import MASTER_DATA_CHANGED
 from cooperation.models import (
     Activity,
     Attachment,
@@ -19,6 +20,7 @@ from cooperation.models import (
     RequestItem,
 )
 from cooperation.progress.items import progress_backfill
+from offices import events
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -73,6 +75,7 @@ class RequestItemAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         # A new (or reactivated, or widened) item needs a progress row for every local government it applies to.
         progress_backfill()
+        events.publish(MASTER_DATA_CHANGED, actor=request.user, target=obj.code)
 
 
 class ProgressChangeInline(ReadOnlyInline):

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +117,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
+
+
+def cache_config(url: str) -> dict:
+    """Django's cache settings from ``DJANGO_CACHE_URL``; every backend here is shared by all processes.
+
+    ``redis://host:6379/0`` (production: Django's RedisCache), ``db://table``
+    (the database cache, the default: ``manage.py createcachetable``),
+    ``file:///path`` (a folder every worker of one machine shares). The roll-up
+    cache relies on that sharing, so a per-process memory cache is not offered.
+    """
+    scheme, _sep, rest = url.partition("://")
+    if scheme in {"redis", "rediss", "unix"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "file":
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": rest}
+    if scheme == "locmem":
+        # One process only: the roll-up cache would go stale across workers. For tests that show exactly that.
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest}
+    if scheme == "db":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": rest or "cooperation_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    raise ImproperlyConfigured(f"DJANGO_CACHE_URL: unknown cache {scheme!r} (redis://, db://table or file:///path).")
+
+
+# The roll-up cache (cooperation/caching/) can be switched off to measure the computations themselves.
+ROLLUP_CACHE = env_bool("DJANGO_ROLLUP_CACHE", True)
+
+CACHES = {
+    "default": {
+        **cache_config(os.environ.get("DJANGO_CACHE_URL") or "db://cooperation_cache"),
+        "KEY_PREFIX": os.environ.get("DJANGO_CACHE_KEY_PREFIX", "coop"),
+        "TIMEOUT": 24 * 60 * 60,
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "offices.User"
@@ -199,6 +239,39 @@ NOTIFICATIONS_MAIL_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
 NOTIFICATIONS_REFERRAL_OPEN_DAYS = int(os.environ.get("DJANGO_NOTIFICATIONS_REFERRAL_OPEN_DAYS", "14"))
 NOTIFICATIONS_STALLED_DAYS = 365
 NOTIFICATIONS_FOLLOW_UP_LOOKBACK_DAYS = 7
+
+# The read-only API (cooperation/api/): personal tokens or the browser session, a budget per token.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "cooperation.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["cooperation.api.throttling.PerTokenThrottle"],
+    "DATE_FORMAT": "iso-8601",
+    "DATETIME_FORMAT": "iso-8601",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+API_THROTTLE_RATE = os.environ.get("DJANGO_API_THROTTLE", "3600/hour")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "行政相談 連携ダッシュボード API",
+    "DESCRIPTION": (
+        "Read-only API of the cooperation tracker. Every response is limited to the scope of the token's owner; "
+        "an object outside it is a 404. 閲覧専用の API です。トークンの所有者の範囲のみを返します。"
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"StageEnum": "cooperation.progress.models.Stage"},
+}
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/site_table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}

@@ -86,6 +86,7 @@ cooperation_patterns += [path("", include("cooperation.notifications.urls"))]  #
 
 urlpatterns = [
     path("", include((cooperation_patterns, "cooperation"))),
+    path("", include("cooperation.api.urls")),
     path("accounts/", include("offices.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -572,3 +572,12 @@ YEAR_CLOSE = register(
     _("close, re-issue or reopen a fiscal year"),
     lambda user, target: scopes.is_headquarters(user, write=True),
 )
+# --- API tokens (issue 18) -----------------------------------------------------------------------
+
+
+def _own_account(user, target) -> bool:
+    """Any signed-in, active user, for its own tokens only (``target`` is the tokens' owner)."""
+    return _signed_in(user) and target is not None and _pk(target) == user.pk
+
+
+API_TOKEN_MANAGE = register("api_token.manage", _("manage API tokens"), _own_account)

@@ -61,6 +61,10 @@ def _fast_and_private(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
     settings.LANGUAGE_CODE = "ja"
+    # A cache of its own per test (the database is rolled back after each test, so must the roll-ups be).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
+    }
 
 
 def _only_test_blocks(connection) -> bool:

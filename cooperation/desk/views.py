@@ -4,6 +4,7 @@ from django.db.models import Prefetch, Q
 from django.views.generic import DetailView
 
 from cooperation import fiscal
+from cooperation.caching import rollups
 from cooperation.desk.selectors import RECENT_ACTIVITIES, desk_rows
 from cooperation.mixins import ScopedMixin
 from cooperation.models import Activity, Referral
@@ -33,7 +34,14 @@ class OfficeDeskView(ScopedMixin, DetailView):
             "municipalities", queryset=Municipality.objects.visible_to(user).order_by("lg_code")
         )
         activities = Activity.objects.visible_to(user).filter(office=office).select_related("item")
-        rows = desk_rows(user, office, today=today)
+        rows = rollups.cached(
+            "desk_rows",
+            lambda: desk_rows(user, office, today=today),
+            user=user,
+            depends=rollups.desk_depends(office),
+            office=office.pk,
+            today=today,
+        )
         context.update(
             today=today,
             rows=rows,

@@ -6,6 +6,7 @@ models live beside their services and views (``progress/``, ``activities/``,
 """
 
 from cooperation.activities.models import Activity, ActivityVersion, Attachment, PrivateStorage, attachment_storage
+from cooperation.api.models import ApiToken
 from cooperation.commissioners.models import Commissioner, CommissionerAward, CommissionerBackground, CommissionerTerm
 from cooperation.disasters.models import Disaster, Preparedness, SpecialOfficeDay
 from cooperation.notifications.models import Notification, NotificationPreference, OutgoingMail
@@ -44,6 +45,7 @@ __all__ = [
     "STAGE_LEVELS",
     "Activity",
     "ActivityVersion",
+    "ApiToken",
     "Attachment",
     "Category",
     "Commissioner",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from cooperation import fiscal
+from cooperation.caching import rollups
 from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
 from cooperation.reporting import rollups as reports
 from cooperation.yearly.selectors import first_data_year
@@ -76,22 +77,33 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             reports.in_region(region, "municipality__prefecture__region")
         )
         # One pass over the progress rows gives both the map (per prefecture) and the bars (per item).
-        tally = reports.stage_tally(progress, as_of=as_of, today=today)
+        cache_scope = {"user": user, "depends": rollups.scope_depends(user), "region": region and region.pk}
+        tally = rollups.stage_tally(progress, user=user, region=region, as_of=as_of, today=today)
         shares = tally.shares(item)
         tiles = reports.tile_map(Prefecture.objects.all(), shares)
-        counts = reports.fiscal_year_counts(
-            activities=Activity.objects.visible_to(user).filter(
-                reports.in_region(region, "office__prefecture__region")
+        counts = rollups.cached(
+            "year_counts",
+            lambda: reports.fiscal_year_counts(
+                activities=Activity.objects.visible_to(user).filter(
+                    reports.in_region(region, "office__prefecture__region")
+                ),
+                referrals=Referral.objects.visible_to(user).filter(
+                    reports.in_region(region, "municipality__prefecture__region")
+                ),
+                year=year,
             ),
-            referrals=Referral.objects.visible_to(user).filter(
-                reports.in_region(region, "municipality__prefecture__region")
-            ),
+            **cache_scope,
             year=year,
         )
-        changes = reports.latest_changes(
-            ProgressChange.objects.visible_to(user).filter(
-                reports.in_region(region, "progress__municipality__prefecture__region")
+        changes = rollups.cached(
+            "latest_changes",
+            lambda: reports.latest_changes(
+                ProgressChange.objects.visible_to(user).filter(
+                    reports.in_region(region, "progress__municipality__prefecture__region")
+                ),
+                as_of=as_of,
             ),
+            **cache_scope,
             as_of=as_of,
         )
         report_query = {}

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 
 from cooperation import exports, fiscal
+from cooperation.caching import rollups
 from cooperation.mixins import ScopedMixin
 from cooperation.models import RequestItem, Stage
 from cooperation.reporting import rollups as reports
@@ -183,11 +184,29 @@ class PrefectureReportMixin(ScopedMixin):
         if chosen["kind"]:
             municipalities = municipalities.filter(kind=chosen["kind"])
         columns = [item for item in items if item.code == chosen["item"]] if chosen["item"] else items
-        matrix = reports.prefecture_matrix(
-            municipalities, items=columns, as_of=as_of, baseline=baseline, today=today, stage=chosen["stage"] or None
+        matrix = rollups.cached(
+            "prefecture_matrix",
+            lambda: reports.prefecture_matrix(
+                municipalities,
+                items=columns,
+                as_of=as_of,
+                baseline=baseline,
+                today=today,
+                stage=chosen["stage"] or None,
+            ),
+            **self.cache_scope(),
+            chosen=sorted(chosen.items()),
+            today=today,
         )
         filters = {name: chosen[name] for name in ("office", "kind", "stage", "item") if chosen[name]}
         return {"form": form, "matrix": matrix, "filters": filters, "today": today}
+
+    def cache_scope(self) -> dict:
+        return {
+            "user": self.request.user,
+            "depends": [rollups.prefecture_depends(self.object)],
+            "prefecture": self.object.pk,
+        }
 
     def query_string(self, **changes) -> str:
         """The current filters as a query string, with ``changes`` applied (None removes a filter)."""
@@ -218,7 +237,14 @@ class PrefectureReportView(PrefectureReportMixin, DetailView):
             as_of_shortcuts=shortcuts,
             export_query=self.query_string(),
             baseline_year=fiscal.fiscal_year(report["matrix"].baseline),
-            matrix_rows=matrix_rows_html(report["matrix"]),
+            matrix_rows=rollups.cached(
+                "matrix_html",
+                lambda: matrix_rows_html(report["matrix"]),
+                **self.cache_scope(),
+                filters=sorted(report["filters"].items()),
+                as_of=report["matrix"].as_of,
+                today=report["today"],
+            ),
         )
         return context
 

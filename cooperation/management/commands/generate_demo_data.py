@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from cooperation.caching.events import MASTER_DATA_CHANGED
 from cooperation.demo import demo_data_generate
+from offices import events
 
 
 class Command(BaseCommand):
@@ -34,6 +36,7 @@ class Command(BaseCommand):
         if scale <= 0:
             raise CommandError("--scale must be positive.")
         report = demo_data_generate(years=years, seed=seed, scale=scale, prefectures=prefectures)
+        events.publish(MASTER_DATA_CHANGED, target="generate_demo_data")
         for line in report.lines():
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS("Demo data generated."))

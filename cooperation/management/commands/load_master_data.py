@@ -5,8 +5,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from cooperation.caching.events import MASTER_DATA_CHANGED
 from cooperation.progress.items import progress_backfill, request_items_load
 from cooperation.yearly.meanings import stage_meanings_load
+from offices import events
 from offices.services import FIXTURES_DIR, master_data_load
 
 
@@ -22,6 +24,7 @@ class Command(BaseCommand):
             items = request_items_load(path=directory / "request_items.csv")
             progress = progress_backfill()
             stage_meanings_load(path=directory / "stage_meanings.csv")
+            events.publish(MASTER_DATA_CHANGED, target="load_master_data")
         for line in report.lines():
             self.stdout.write(line)
         self.stdout.write("request items: created {created}, updated {updated}".format(**items))

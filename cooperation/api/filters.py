@@ -1,0 +1,56 @@
+"""Filters of the API: the site's list filters where a list exists, and the progress filters.
+
+Reusing ``cooperation.filters`` keeps every parameter and its scope rule the
+same as on the site (choices narrowed to what the user sees).
+"""
+
+import django_filters as filters
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.lists.filters import (
+    ALL,
+    ActivityFilter,
+    MunicipalityFilter,
+    ProgressChangeFilter,
+    ReferralFilter,
+    ScopedFilterSet,
+    request_items,
+    visible_offices,
+    visible_prefectures,
+)
+from cooperation.models import Progress, Stage
+from offices.models import Municipality
+
+__all__ = ["ActivityFilter", "MunicipalityFilter", "ProgressChangeFilter", "ProgressFilter", "ReferralFilter"]
+
+
+class ProgressFilter(ScopedFilterSet):
+    """As the prefecture report filters its matrix: prefecture, center, kind, item, stage (at ``as_of``)."""
+
+    prefecture = filters.ModelChoiceFilter(
+        label=_("Prefecture"),
+        queryset=visible_prefectures,
+        to_field_name="code",
+        empty_label=ALL,
+        field_name="municipality__prefecture",
+    )
+    office = filters.ModelChoiceFilter(
+        label=_("Center"),
+        queryset=visible_offices,
+        to_field_name="code",
+        empty_label=ALL,
+        field_name="municipality__office",
+    )
+    local_government = filters.CharFilter(label=_("local government code"), field_name="municipality__lg_code")
+    kind = filters.ChoiceFilter(
+        label=_("Kind of local government"),
+        choices=Municipality.Kind.choices,
+        empty_label=ALL,
+        field_name="municipality__kind",
+    )
+    item = filters.ModelChoiceFilter(label=_("Item"), queryset=request_items, to_field_name="code", empty_label=ALL)
+    stage = filters.ChoiceFilter(label=_("Stage"), choices=Stage.choices, empty_label=ALL, field_name="stage_as_of")
+
+    class Meta:
+        model = Progress
+        fields = ["prefecture", "office", "local_government", "kind", "item", "stage"]

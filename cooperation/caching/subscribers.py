@@ -1,0 +1,73 @@
+"""Which generations each committed change bumps (subscribers of offices/events.py, run after commit).
+
+A change bumps the prefectures of every local government it touches, the
+prefecture of the center it belongs to, the country, and the prefectural
+governments' generation when one of them is touched (the desk compares them
+nationwide). A stage change in 北海道 therefore leaves 沖縄's report alone.
+Subscribers run in the process that committed, before its response is sent:
+the next request, from any process, finds the new generation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cooperation.caching import generations
+from cooperation.caching.events import MASTER_DATA_CHANGED
+from cooperation.events import ACTIVITY_CHANGED, ACTIVITY_LOGGED, PROGRESS_CHANGED, REFERRAL_FILED, REFERRAL_MOVED
+from offices.events import Event, subscribe
+
+
+def affected(*, municipality_ids: Iterable[int] = (), office_ids: Iterable[int] = ()) -> set[str]:
+    """The generations a change to these local governments and centers bumps (two small queries at most)."""
+    from offices.models import Municipality, Office
+
+    names = {generations.NATIONAL}
+    municipality_ids = [pk for pk in municipality_ids if pk is not None]
+    office_ids = [pk for pk in office_ids if pk is not None]
+    if municipality_ids:
+        for prefecture_id, kind in (
+            Municipality.objects.filter(pk__in=municipality_ids).values_list("prefecture_id", "kind").distinct()
+        ):
+            names.add(generations.prefecture(prefecture_id))
+            if kind == Municipality.Kind.PREFECTURE:
+                names.add(generations.PREFECTURAL_GOVERNMENTS)
+    if office_ids:
+        for prefecture_id in Office.objects.filter(pk__in=office_ids).values_list("prefecture_id", flat=True):
+            names.add(generations.prefecture(prefecture_id))
+    return names
+
+
+@subscribe(PROGRESS_CHANGED)
+def progress_changed(event: Event) -> None:
+    generations.bump(affected(municipality_ids=event.data.get("municipality_ids", ())))
+
+
+@subscribe(ACTIVITY_LOGGED, ACTIVITY_CHANGED)
+def activity_changed(event: Event) -> None:
+    from cooperation.models import Activity
+
+    municipality_ids = event.data.get("municipality_ids")
+    if municipality_ids is None and event.data.get("activity_id"):
+        municipality_ids = Activity.municipalities.through.objects.filter(
+            activity_id=event.data["activity_id"]
+        ).values_list("municipality_id", flat=True)
+    generations.bump(affected(municipality_ids=municipality_ids or (), office_ids=[event.data.get("office_id")]))
+
+
+@subscribe(REFERRAL_FILED, REFERRAL_MOVED)
+def referral_changed(event: Event) -> None:
+    generations.bump(
+        affected(municipality_ids=[event.data.get("municipality_id")], office_ids=[event.data.get("office_id")])
+    )
+
+
+@subscribe(MASTER_DATA_CHANGED)
+def master_data_changed(event: Event) -> None:
+    """Names, jurisdictions and items appear in every roll-up: all of them are recomputed."""
+    generations.bump([generations.MASTER])
+
+
+def reset() -> None:
+    """Forget every cached roll-up (after restoring a database backup, for instance)."""
+    generations.bump([generations.MASTER])

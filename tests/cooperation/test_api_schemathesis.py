@@ -1,0 +1,58 @@
+"""Property-based run of the API from its own OpenAPI schema (schemathesis, in-process WSGI).
+
+Every GET operation of the schema is driven with generated parameters as four
+roles (headquarters, a read-only headquarters viewer, 札幌 center staff, the
+小樽市 officer), each with its own personal token, on data that has stage
+changes, activities and referrals: no response may be a server error, and
+every response the schema describes must match it. The example count is kept
+small (``API_FUZZ_EXAMPLES``, default 8) so the run stays well under two minutes;
+``API_FUZZ_COVERAGE=1`` adds schemathesis's coverage phase (every boundary value).
+"""
+
+import os
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
+
+from cooperation.api.services import api_token_create
+from tests.scope_rules.world import World
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "8"))
+ROLES = ["hq", "viewer_hq", "center_sapporo", "lg_otaru"]
+
+
+@pytest.fixture
+def role_tokens(request, master):
+    users = {role: request.getfixturevalue(role) for role in ROLES}
+    world = World(users)
+    for name in ("activity_sapporo", "activity_hakodate", "referral_otaru", "referral_hakodate", "import_batch_otaru"):
+        getattr(world, name)
+    return {role: api_token_create(by=user, name="schemathesis")[1] for role, user in users.items()}
+
+
+# The schema view needs no database (public, no authentication), so it is loaded at collection.
+# The coverage phase (every boundary of every parameter) is thorough but long: API_FUZZ_COVERAGE=1 adds it.
+CONFIG = schemathesis.Config.from_dict(
+    {"phases": {"coverage": {"enabled": os.environ.get("API_FUZZ_COVERAGE") == "1"}}}
+)
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application(), config=CONFIG)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_api_has_no_server_error_and_keeps_to_its_schema(case, role_tokens, settings):
+    settings.API_THROTTLE_RATE = "100000/hour"
+    for key in role_tokens.values():
+        case.call_and_validate(
+            headers={"Authorization": f"Bearer {key}"},
+            checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        )
