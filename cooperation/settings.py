@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "django.forms",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Field groups carry 必須/任意 beside their labels (templates/forms/field.html).
+FORM_RENDERER = "cooperation.home.forms_renderer.SiteFormRenderer"
 
 WSGI_APPLICATION = "cooperation.wsgi.application"
 

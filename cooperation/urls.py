@@ -7,8 +7,8 @@ is listed in tests/scope_rules.py (a route without one fails the build).
 from django.contrib import admin
 from django.urls import include, path
 
+from cooperation.home import views as home_views
 from cooperation.views import activities as activity_views
-from cooperation.views import dashboard as dashboard_views
 from cooperation.views import desk as desk_views
 from cooperation.views import lists as list_views
 from cooperation.views import municipality as municipality_views
@@ -18,7 +18,7 @@ from cooperation.views import survey as survey_views
 
 cooperation_patterns = [
     # --- dashboard and prefecture reports ---
-    path("", dashboard_views.DashboardView.as_view(), name="home"),
+    path("", home_views.HomeView.as_view(), name="home"),
     path("prefectures/<str:code>/", report_views.PrefectureReportView.as_view(), name="prefecture_report"),
     path(
         "prefectures/<str:code>/export.xlsx",
@@ -70,6 +70,8 @@ cooperation_patterns = [
     path("survey/import/", survey_views.SurveyImportView.as_view(), name="survey_import"),
     path("imports/<int:pk>/", survey_views.ImportBatchDetailView.as_view(), name="importbatch_detail"),
     # --- end survey export and import ---
+    path("", include("cooperation.home.urls")),
+    path("", include("cooperation.grid.urls")),
 ]
 
 urlpatterns = [
