@@ -21,7 +21,6 @@ from django.views.generic import TemplateView
 from cooperation.grid.forms import GridSaveForm
 from cooperation.grid.services import GridCell, progress_grid_save
 from cooperation.models import Progress, RequestItem, Stage
-from offices import policies
 from offices.models import Municipality
 
 # More rows than this make a grid nobody can review before saving.
@@ -68,17 +67,16 @@ class ProgressGridView(LoginRequiredMixin, TemplateView):
     template_name = "cooperation/progress_grid.html"
 
     def editable(self) -> list[Municipality]:
-        return list(
+        """The active local governments the user may change; a user who may change none gets a 403."""
+        editable = list(
             Municipality.objects.editable_by(self.request.user)
             .active()
             .select_related("office", "prefecture")
             .order_by("lg_code")
         )
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not policies.can(request.user, policies.PROGRESS_CHANGE):
+        if not editable:
             raise PermissionDenied(_("Your account may not change stages."))
-        return super().dispatch(request, *args, **kwargs)
+        return editable
 
     def get(self, request, *args, **kwargs):
         editable = self.editable()
