@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -93,8 +94,12 @@ class ProgressGridView(LoginRequiredMixin, TemplateView):
                 ids.append(int(key[6:]))
         progresses = {
             progress.pk: progress
-            for progress in Progress.objects.filter(pk__in=ids).select_related("municipality", "item")
+            for progress in Progress.objects.visible_to(request.user)
+            .filter(pk__in=ids)
+            .select_related("municipality", "item")
         }
+        if len(progresses) != len(set(ids)):
+            raise Http404(_("Some of these cells are not in your scope."))
         choices, cells, bad = {}, [], {}
         for pk, progress in progresses.items():
             stage = request.POST.get(f"stage-{pk}", "")

@@ -73,6 +73,13 @@ def test_grid_refuses_not_feasible_without_a_note_on_that_cell(client_for, cente
 def test_grid_outside_the_jurisdiction_is_refused_whole(client_for, center_hakodate):
     municipalities, cells = sapporo_cells(2)
     response = client_for(center_hakodate).post(URL, grid_post(municipalities, cells, Stage.CONSIDERING))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert not ProgressChange.objects.exists()
+
+
+def test_prefecture_officer_who_only_sees_a_cell_is_refused_whole(client_for, pref_01):
+    municipalities, cells = sapporo_cells(2)
+    response = client_for(pref_01).post(URL, grid_post(municipalities, cells, Stage.CONSIDERING))
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert not ProgressChange.objects.exists()
 
