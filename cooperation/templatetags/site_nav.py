@@ -25,3 +25,16 @@ def requirement(field) -> str:
     if any(other.required for other in field.form.fields.values() if not other.widget.is_hidden):
         return "optional"
     return ""
+
+
+@register.simple_tag
+def report_conditions(form, filters) -> list[tuple[str, str]]:
+    """Each filter that shaped a report, as (label, the value's label): what the printed header repeats."""
+    conditions = []
+    for name, value in (filters or {}).items():
+        field = form.fields.get(name)
+        if field is None:
+            continue
+        label = dict(getattr(field, "choices", ())).get(value, value)
+        conditions.append((str(field.label), str(label)))
+    return conditions
