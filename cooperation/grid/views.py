@@ -113,7 +113,9 @@ class ProgressGridView(LoginRequiredMixin, TemplateView):
                 bad[pk] = [_("This cell's version is missing: reload the page.")]
                 continue
             cells.append(
-                GridCell(progress=progress, stage=stage, expected_version=version, note=request.POST.get(f"note-{pk}", ""))
+                GridCell(
+                    progress=progress, stage=stage, expected_version=version, note=request.POST.get(f"note-{pk}", "")
+                )
             )
         if not cells and not bad:
             messages.info(request, _("No cell was changed: nothing to save."))
@@ -121,7 +123,10 @@ class ProgressGridView(LoginRequiredMixin, TemplateView):
         if not form.is_valid():
             return self.render(editable, codes, form=form, choices=choices, errors=bad)
         outcome = progress_grid_save(
-            cells=cells, by=request.user, effective_date=form.cleaned_data["effective_date"], note=form.cleaned_data["note"]
+            cells=cells,
+            by=request.user,
+            effective_date=form.cleaned_data["effective_date"],
+            note=form.cleaned_data["note"],
         )
         errors = {**bad, **outcome.errors}
         saved = {change.progress_id for change in outcome.saved}
@@ -135,21 +140,32 @@ class ProgressGridView(LoginRequiredMixin, TemplateView):
             return redirect(self.grid_url(codes))
         status = HTTPStatus.CONFLICT if outcome.conflicts else HTTPStatus.OK
         return self.render(
-            editable, codes, form=form, choices=choices, errors=errors, saved=saved, conflicts=outcome.conflicts, status=status
+            editable,
+            codes,
+            form=form,
+            choices=choices,
+            errors=errors,
+            saved=saved,
+            conflicts=outcome.conflicts,
+            status=status,
         )
 
     def grid_url(self, codes) -> str:
         query = urlencode([("m", code) for code in codes])
         return self.request.path + ("?" + query if query else "")
 
-    def render(self, editable, codes, *, form, choices=None, errors=None, saved=(), conflicts=None, status=HTTPStatus.OK):
+    def render(
+        self, editable, codes, *, form, choices=None, errors=None, saved=(), conflicts=None, status=HTTPStatus.OK
+    ):
         choices, errors, conflicts = choices or {}, errors or {}, conflicts or {}
         by_code = {municipality.lg_code: municipality for municipality in editable}
         chosen = [by_code[code] for code in codes][:MAX_ROWS]
         items = list(RequestItem.objects.active().order_by("sort_order", "code"))
         progresses = {
             (progress.municipality_id, progress.item_id): progress
-            for progress in Progress.objects.filter(municipality__in=chosen, item__in=items).select_related("updated_by")
+            for progress in Progress.objects.filter(municipality__in=chosen, item__in=items).select_related(
+                "updated_by"
+            )
         }
         rows, error_cells = [], []
         for municipality in chosen:

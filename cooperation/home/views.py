@@ -8,8 +8,8 @@ from django.shortcuts import redirect
 from django.views.generic import ListView, TemplateView
 
 from cooperation import services
-from cooperation.models import Activity, Progress, Referral, Stage
 from cooperation.home.selectors import dashboard_figures, home_role
+from cooperation.models import Activity, Progress, Referral, Stage
 from cooperation.views.dashboard import DashboardView
 from cooperation.views.desk import _peer_key, peer_adoption
 from offices import policies

@@ -56,7 +56,10 @@ def test_grid_reports_a_conflict_on_its_cell_and_saves_the_others(client_for, ce
     assert response.status_code == HTTPStatus.CONFLICT
     html = response.content.decode()
     assert f'href="#cell-{cells[1].pk}"' in html
-    assert f'id="stage-{cells[1].pk}" name="stage-{cells[1].pk}" class="grid-select" data-was="done" aria-invalid="true"' in html
+    assert (
+        f'id="stage-{cells[1].pk}" name="stage-{cells[1].pk}" class="grid-select" data-was="done" aria-invalid="true"'
+        in html
+    )
     stages = dict(Progress.objects.filter(pk__in=[c.pk for c in cells]).values_list("pk", "stage"))
     assert stages == {cells[0].pk: Stage.ARRANGING, cells[1].pk: Stage.DONE, cells[2].pk: Stage.ARRANGING}
 

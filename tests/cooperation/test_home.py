@@ -17,7 +17,9 @@ HOME = reverse("cooperation:home")
 
 
 def nav_links(response) -> list[str]:
-    nav = re.search(r'<nav aria-label="[^"]*" class="site-nav" id="site-nav">(.*?)</nav>', response.content.decode(), re.S)
+    nav = re.search(
+        r'<nav aria-label="[^"]*" class="site-nav" id="site-nav">(.*?)</nav>', response.content.decode(), re.S
+    )
     assert nav, "no global navigation"
     return re.findall(r'<a href="([^"]+)"', nav.group(1))
 
@@ -79,7 +81,9 @@ def test_bureau_home_is_the_dashboard_with_figures(client_for, bureau_hokkaido, 
 
 def test_municipality_home_shows_its_items_peers_and_referrals(client_for, lg_otaru, center_sapporo, otaru):
     peer = Municipality.objects.filter(prefecture=otaru.prefecture, kind=otaru.kind).exclude(pk=otaru.pk).first()
-    services.progress_update(progress=Progress.objects.get(municipality=peer, item__code="2-2"), stage=Stage.DONE, by=None)
+    services.progress_update(
+        progress=Progress.objects.get(municipality=peer, item__code="2-2"), stage=Stage.DONE, by=None
+    )
     services.referral_create(
         by=lg_otaru,
         municipality=otaru,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from cooperation import services
+from cooperation import exports, services
 from cooperation.models import Progress, RequestItem, Stage
 from offices.models import Municipality
 from tests.e2e.conftest import horizontal_overflow, visit
@@ -90,7 +90,7 @@ def test_hq_downloads_the_prefecture_xlsx_with_the_rows_on_screen(hq, page_for, 
         page.locator('a[href^="{}"]'.format(reverse("cooperation:prefecture_export_xlsx", args=["01"]))).click()
     waiting.value.save_as(tmp_path / "filtered.xlsx")
     filtered = load_workbook(tmp_path / "filtered.xlsx", read_only=True).worksheets[0]
-    assert [row[0] for row in filtered.iter_rows(min_row=2, values_only=True)] == shown
+    assert [row[0] for row in filtered.iter_rows(min_row=exports.HEADING_ROWS + 2, values_only=True)] == shown
 
 
 def test_dashboard_map_carries_every_figure_as_text(scenario, hq, lg_otaru, page_for, screenshots):
