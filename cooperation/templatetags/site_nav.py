@@ -20,6 +20,8 @@ def site_nav(context):
 @register.filter
 def requirement(field) -> str:
     """ "required", "optional", or "" when every field of the form is optional (a filter form needs no marks)."""
+    if field.widget_type == "checkbox":
+        return ""
     if field.field.required:
         return "required"
     if any(other.required for other in field.form.fields.values() if not other.widget.is_hidden):
