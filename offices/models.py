@@ -323,6 +323,8 @@ class AuditEvent(models.Model):
         ROLE_CHANGED = "role_changed", _("roles changed")
         EXPORT = "export", _("export")
         IMPORT = "import", _("import")
+        UNLOCKED = "unlocked", _("unlocked")
+        PASSWORD_RESET_SENT = "password_reset_sent", _("password reset sent")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

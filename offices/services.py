@@ -269,10 +269,14 @@ def login_locked_until(*, username: str) -> datetime.datetime | None:
 
     Counted from AuditEvent rows, so every process of the site agrees.
     """
-    last_lock = AuditEvent.objects.filter(username=username, action=AuditEvent.Action.LOCKED_OUT).aggregate(
-        at=Max("at")
-    )["at"]
-    if last_lock is None:
+    marks = AuditEvent.objects.filter(
+        username=username, action__in=[AuditEvent.Action.LOCKED_OUT, AuditEvent.Action.UNLOCKED]
+    ).aggregate(
+        lock=Max("at", filter=Q(action=AuditEvent.Action.LOCKED_OUT)),
+        unlock=Max("at", filter=Q(action=AuditEvent.Action.UNLOCKED)),
+    )
+    last_lock = marks["lock"]
+    if last_lock is None or (marks["unlock"] is not None and marks["unlock"] >= last_lock):
         return None
     until = last_lock + _lockout_window()
     return until if until > timezone.now() else None
@@ -300,15 +304,16 @@ def login_failure_record(*, username: str, request=None) -> bool:
     if locked:
         return True
     resets = AuditEvent.objects.filter(
-        username=username, action__in=[AuditEvent.Action.LOGIN, AuditEvent.Action.LOCKED_OUT]
+        username=username,
+        action__in=[AuditEvent.Action.LOGIN, AuditEvent.Action.LOCKED_OUT, AuditEvent.Action.UNLOCKED],
     ).aggregate(
-        login=Max("at", filter=Q(action=AuditEvent.Action.LOGIN)),
+        login=Max("at", filter=Q(action__in=[AuditEvent.Action.LOGIN, AuditEvent.Action.UNLOCKED])),
         lock=Max("at", filter=Q(action=AuditEvent.Action.LOCKED_OUT)),
     )
     since = now - _lockout_window()
     if resets["login"] is not None:
         since = max(since, resets["login"])
-    if resets["lock"] is not None:
+    if resets["lock"] is not None and (resets["login"] is None or resets["login"] < resets["lock"]):
         since = max(since, resets["lock"] + _lockout_window())
     failures = AuditEvent.objects.filter(username=username, action=AuditEvent.Action.LOGIN_FAILED, at__gt=since).count()
     if failures < settings.LOGIN_FAILURE_LIMIT:
