@@ -50,5 +50,7 @@ def user_unlock(*, by: User, user: User, request=None) -> bool:
     policies.require(by, policies.USER_MANAGE, user)
     if login_locked_until(username=user.username) is None:
         return False
-    audit_record(action=AuditEvent.Action.UNLOCKED, actor=by, username=user.username, target=user.username, request=request)
+    audit_record(
+        action=AuditEvent.Action.UNLOCKED, actor=by, username=user.username, target=user.username, request=request
+    )
     return True

@@ -4,15 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('offices', '0002_audit_lockout_index'),
+        ("offices", "0002_audit_lockout_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('login', 'signed in'), ('login_failed', 'failed sign-in'), ('logout', 'signed out'), ('locked_out', 'locked out'), ('password_changed', 'password changed'), ('user_created', 'user created'), ('user_updated', 'user updated'), ('user_deactivated', 'user deactivated'), ('role_changed', 'roles changed'), ('export', 'export'), ('import', 'import'), ('unlocked', 'unlocked'), ('password_reset_sent', 'password reset sent')], max_length=32, verbose_name='action'),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("login", "signed in"),
+                    ("login_failed", "failed sign-in"),
+                    ("logout", "signed out"),
+                    ("locked_out", "locked out"),
+                    ("password_changed", "password changed"),
+                    ("user_created", "user created"),
+                    ("user_updated", "user updated"),
+                    ("user_deactivated", "user deactivated"),
+                    ("role_changed", "roles changed"),
+                    ("export", "export"),
+                    ("import", "import"),
+                    ("unlocked", "unlocked"),
+                    ("password_reset_sent", "password reset sent"),
+                ],
+                max_length=32,
+                verbose_name="action",
+            ),
         ),
     ]

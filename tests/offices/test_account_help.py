@@ -63,7 +63,9 @@ def test_hq_sends_a_password_reset_link(client_for, hq, center_hakodate, django_
     assert response.status_code == HTTPStatus.FOUND
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["hakodate@example.go.jp"]
     assert "/accounts/reset/" in mail.outbox[0].body
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.PASSWORD_RESET_SENT, target=center_hakodate.username).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.PASSWORD_RESET_SENT, target=center_hakodate.username
+    ).exists()
 
 
 def test_reset_without_an_email_says_so(client_for, hq, center_hakodate):
