@@ -581,3 +581,4 @@ class ImportBatch(models.Model):
     @cached_property
     def changed_municipality_count(self) -> int:
         return self.progress_changes.values("progress__municipality").distinct().count()
+from cooperation.relay.models import *  # noqa: E402,F401,F403

@@ -72,6 +72,7 @@ cooperation_patterns = [
     # --- end survey export and import ---
     path("", include("cooperation.home.urls")),
     path("", include("cooperation.grid.urls")),
+    path("", include("cooperation.relay.urls")),
 ]
 
 urlpatterns = [

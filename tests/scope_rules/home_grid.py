@@ -44,3 +44,21 @@ RULES = [
     Rule(name="cooperation:office_list", get=statuses(200)),
     Rule(name="cooperation:progress_grid", get=WRITERS_GET, post=OTARU_GRID_WRITE, post_data=_otaru_cell),
 ]
+
+# The relay (0-1) of 北海道庁: recorded by those who may change its progress; 北海道庁 itself included.
+HOKKAIDO_RELAY_GET = statuses(
+    404, hq=200, bureau_hokkaido=200, center_sapporo=200, pref_01=200, viewer_hq=403, viewer_sapporo=403
+)
+HOKKAIDO_RELAY_POST = statuses(
+    404, hq=302, bureau_hokkaido=302, center_sapporo=302, pref_01=302, viewer_hq=403, viewer_sapporo=403
+)
+
+RULES += [
+    Rule(
+        name="cooperation:relay_record_create",
+        get=HOKKAIDO_RELAY_GET,
+        kwargs=lambda world: {"code": "01"},
+        post=HOKKAIDO_RELAY_POST,
+        post_data=lambda world: {"relayed_on": world.day.isoformat(), "notice_number": "第1号"},
+    ),
+]
