@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from offices.models import Municipality
 from offices.scopes import municipality_scope_q
 
-
 __all__ = ["RelayRecord"]
 
 

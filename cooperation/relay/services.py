@@ -57,7 +57,7 @@ def relay_record(
         if progress is not None and progress.stage not in Stage.adopted():
             text = _("Relayed on {date}").format(date=fiscal.format_date(relayed_on))
             if record.notice_number:
-                text += " ({})".format(record.notice_number)
+                text += f" ({record.notice_number})"
             progress_services.progress_update(
                 progress=progress, stage=Stage.DONE, by=by, effective_date=relayed_on, note=text
             )
