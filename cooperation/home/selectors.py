@@ -74,7 +74,7 @@ def nav_items(user, path: str) -> list[NavItem]:
         places.append((reverse("cooperation:office_list"), _("Center desks")))
     elif ministry:
         places.append((reverse("cooperation:dashboard"), _("Dashboard")))
-    if scopes.can_write_anything(user) and kinds & {Role.Kind.CENTER, Role.Kind.BUREAU, Role.Kind.MUNICIPALITY}:
+    if scopes.can_write_anything(user):
         places.append((reverse("cooperation:progress_grid"), _("Update stages")))
     if kinds != {Role.Kind.MUNICIPALITY}:
         places.append((reverse("cooperation:municipality_list"), _("Local governments")))
