@@ -3,13 +3,14 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cooperation import reports
-from cooperation.models import Activity, Progress, Referral
+from cooperation.models import Activity, ProgressChange, Referral, RequestItem, Stage
 from offices import scopes
-from offices.models import Role
+from offices.models import Municipality, Role
 
 # The post a user with several roles lands in: the widest first.
 PRECEDENCE = [
@@ -126,12 +127,33 @@ class Figures:
         return round(self.adoption.percent, 1) - round(self.baseline.percent, 1)
 
 
-def dashboard_figures(user, *, region, item, adoption: reports.Share, today: datetime.date) -> Figures:
-    """Adoption now and at the last fiscal-year end, open referrals, overdue follow-ups. Three queries."""
-    baseline_date = reports.previous_fiscal_year_end(today)
-    progress = Progress.objects.visible_to(user).filter(reports.region_q(region, prefix="municipality__"))
-    shares = reports.stage_tally(progress, as_of=baseline_date, today=today).shares(item)
-    baseline = reports.Share(sum(s.adopted for s in shares.values()), sum(s.total for s in shares.values()))
+def dashboard_figures(
+    user, *, region, item, adoption: reports.Share, as_of: datetime.date, today: datetime.date
+) -> Figures:
+    """Adoption at ``as_of`` and at the fiscal-year end before it, open referrals, overdue follow-ups.
+
+    The baseline is drawn from the history, not from a second pass over the
+    progress rows: the adopted pairs at ``as_of`` minus those that entered 実施
+    or 定着 since the fiscal-year end plus those that left it (every change of
+    stage is in the history). Three queries, none of them over the progress table.
+    """
+    baseline_date = reports.previous_fiscal_year_end(as_of)
+    adopted = Stage.adopted()
+    changes = ProgressChange.objects.visible_to(user).filter(
+        reports.region_q(region, prefix="progress__municipality__"),
+        Q(progress__item__scope=RequestItem.Scope.ALL) | Q(progress__municipality__kind=Municipality.Kind.PREFECTURE),
+        progress__municipality__is_active=True,
+        progress__item__is_active=True,
+        effective_date__gt=baseline_date,
+        effective_date__lte=as_of,
+    )
+    if item is not None:
+        changes = changes.filter(progress__item=item)
+    moved = changes.aggregate(
+        entered=Count("pk", filter=Q(to_stage__in=adopted) & ~Q(from_stage__in=adopted)),
+        left=Count("pk", filter=Q(from_stage__in=adopted) & ~Q(to_stage__in=adopted)),
+    )
+    baseline = reports.Share(adoption.adopted - moved["entered"] + moved["left"], adoption.total)
     open_referrals = (
         Referral.objects.visible_to(user).open().filter(reports.region_q(region, prefix="municipality__")).count()
     )

@@ -29,6 +29,7 @@ class HomeDashboardView(DashboardView):
             region=context["region"],
             item=context["item"],
             adoption=context["national"],
+            as_of=context["as_of"],
             today=services.today(),
         )
         return context

@@ -128,3 +128,21 @@ def test_navigation_marks_the_current_place(client_for, hq):
     response = client_for(hq).get(reverse("cooperation:referral_list"))
     assert current_link(response) == reverse("cooperation:referral_list")
     assert reverse("offices:user_list") in nav_links(response)
+
+
+def test_change_since_fiscal_year_end_matches_a_tally_of_the_history(client_for, hq, otaru, hakodate_city):
+    from cooperation import reports
+
+    baseline_day = reports.previous_fiscal_year_end(services.today())
+    first = Progress.objects.get(municipality=otaru, item__code="1-1")
+    services.progress_update(progress=first, stage=Stage.DONE, by=None, effective_date=baseline_day)
+    second = Progress.objects.get(municipality=hakodate_city, item__code="1-1")
+    services.progress_update(progress=second, stage=Stage.DONE, by=None)
+    services.progress_update(progress=first, stage=Stage.NOT_FEASIBLE, by=None, note="体制なし")
+
+    figures = client_for(hq).get(HOME).context["figures"]
+
+    shares = reports.stage_tally(Progress.objects.all(), as_of=baseline_day, today=services.today()).shares()
+    assert figures.baseline.adopted == sum(share.adopted for share in shares.values()) == 1
+    assert figures.adoption.adopted == 1
+    assert figures.baseline_date == baseline_day
