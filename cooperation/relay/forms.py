@@ -15,7 +15,7 @@ class RelayRecordForm(forms.Form):
         label=_("Notice number"),
         required=False,
         max_length=100,
-        help_text=_("As written on the notice, e.g. 総行政第123号."),
+        help_text=_("As written on the notice."),
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     mark_done = forms.BooleanField(
