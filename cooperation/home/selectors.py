@@ -63,7 +63,10 @@ def nav_items(user, path: str) -> list[NavItem]:
     kinds = _kinds(user)
     ministry = bool(kinds & {Role.Kind.HEADQUARTERS, Role.Kind.BUREAU, Role.Kind.CENTER})
     wide = bool(kinds & {Role.Kind.HEADQUARTERS, Role.Kind.BUREAU}) or not kinds
-    places: list[tuple[str, str]] = [(reverse("cooperation:home"), _("Home"))]
+    # A center's desk or a prefecture's page is that user's home: no second link to the same place.
+    places: list[tuple[str, str]] = []
+    if home_url(user) == reverse("cooperation:home"):
+        places.append((reverse("cooperation:home"), _("Home")))
     for role in sorted(user.scope_roles, key=lambda role: PRECEDENCE.index(role.kind)):
         if role.kind == Role.Kind.CENTER:
             places.append((role.office.get_absolute_url(), _("Desk: {name}").format(name=role.office.label)))

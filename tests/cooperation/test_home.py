@@ -146,3 +146,19 @@ def test_change_since_fiscal_year_end_matches_a_tally_of_the_history(client_for,
     assert figures.baseline.adopted == sum(share.adopted for share in shares.values()) == 1
     assert figures.adoption.adopted == 1
     assert figures.baseline_date == baseline_day
+
+
+def test_center_navigation_starts_with_its_desk(client_for, center_sapporo):
+    response = client_for(center_sapporo).get(reverse("cooperation:office_desk", kwargs={"code": "sapporo"}))
+    links = nav_links(response)
+    assert links[0] == reverse("cooperation:office_desk", kwargs={"code": "sapporo"})
+    assert HOME not in links
+    assert current_link(response) == links[0]
+    assert reverse("cooperation:progress_grid") in links
+    assert reverse("offices:user_list") not in links
+
+
+def test_viewer_navigation_has_no_grid(client_for, viewer_hq):
+    links = nav_links(client_for(viewer_hq).get(reverse("cooperation:dashboard")))
+    assert reverse("cooperation:progress_grid") not in links
+    assert reverse("offices:user_list") not in links
