@@ -12,7 +12,10 @@ import datetime
 import decimal
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import islice
 
 from django.http import HttpResponse
 from django.utils.functional import Promise
@@ -165,42 +168,127 @@ class XlsxRowWriter:
             raise TypeError(f"Cannot write {type(value).__name__} to a workbook: {value!r}")
 
 
-def write_sheets(target, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> None:
-    """Write one (title, header, rows) per sheet to ``target``; header bold and frozen."""
+@dataclass(frozen=True)
+class SheetHeading:
+    """The title and the conditions written above each sheet's table, so a printed or forwarded sheet says
+    what it holds: the title on row 1, the conditions on row 2, row 3 blank, the column header on row 4."""
+
+    title: str
+    conditions: str = ""
+
+
+# Rows above the column header when a heading is given.
+HEADING_ROWS = 3
+# Column widths are measured on the header and this many rows (the rest stream through unmeasured).
+MEASURED_ROWS = 300
+MAX_COLUMN_WIDTH = 60
+
+
+def _display_width(value) -> int:
+    """Characters as Excel shows them: full-width (Japanese) characters count twice."""
+    if isinstance(value, datetime.datetime):
+        return 19
+    if isinstance(value, datetime.date):
+        return 10
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _measured(rows: Iterable[Sequence], widths: list[int]) -> Iterable[Sequence]:
+    """``rows`` unchanged, measuring the first ones' cells into ``widths`` on the way."""
+    iterator = iter(rows)
+    for row in islice(iterator, MEASURED_ROWS):
+        for column, value in enumerate(row):
+            if column < len(widths):
+                widths[column] = max(widths[column], _display_width(value))
+        yield row
+    yield from iterator
+
+
+def _page_text(text: str) -> str:
+    """Text for a printed page header: ``&`` starts a code there, so it is doubled."""
+    return text.replace("&", "&&")
+
+
+def write_sheets(
+    target,
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]],
+    *,
+    heading: SheetHeading | None = None,
+    freeze_columns: int = 0,
+) -> None:
+    """Write one (title, header, rows) per sheet to ``target``.
+
+    Every sheet gets a bold, frozen header with an autofilter, columns as
+    wide as their content, and an A4 landscape print setup (one page wide,
+    header repeated on every page, page x / y in the footer). With a
+    ``heading``, its title and conditions sit above the table (HEADING_ROWS)
+    and head every printed page; ``freeze_columns`` keeps the first columns of
+    the first sheet in view (the names of a matrix).
+    """
     workbook = new_workbook(target)
-    bold = workbook.add_format({"bold": True})
+    bold = workbook.add_format({"bold": True, "bg_color": "#E6E6E6", "bottom": 1, "text_wrap": True, "valign": "top"})
+    title_format = workbook.add_format({"bold": True, "font_size": 14})
     taken: set[str] = set()
-    for title, header, rows in sheets:
+    for index, (title, header, rows) in enumerate(sheets):
         sheet = workbook.add_worksheet(sheet_title(title, taken))
-        sheet.freeze_panes(1, 0)
+        header_row = HEADING_ROWS if heading is not None else 0
+        if heading is not None:
+            sheet.write_string(0, 0, xlsx_text(f"{heading.title} — {title}"), title_format)
+            if heading.conditions:
+                sheet.write_string(1, 0, xlsx_text(heading.conditions))
+            sheet.set_header("&L" + _page_text(f"{heading.title} — {title}"[:200]) + "&R&D")
+        sheet.freeze_panes(header_row + 1, freeze_columns if index == 0 else 0)
+        widths = [_display_width(text) for text in header]
         for column, text in enumerate(header):
-            sheet.write_string(0, column, xlsx_text(str(text)), bold)
-        XlsxRowWriter(workbook, sheet).write_rows(rows, first_row=1)
+            sheet.write_string(header_row, column, xlsx_text(str(text)), bold)
+        next_row = XlsxRowWriter(workbook, sheet).write_rows(_measured(rows, widths), first_row=header_row + 1)
+        for column, width in enumerate(widths):
+            sheet.set_column(column, column, min(max(width + 2, 6), MAX_COLUMN_WIDTH))
+        if header:
+            sheet.autofilter(header_row, 0, max(next_row - 1, header_row), len(header) - 1)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(header_row)
+        sheet.set_footer("&C&P / &N")
     workbook.close()
+
+
+def condition_file_suffix(conditions: dict) -> str:
+    """The conditions of a download for its file name: ``_kind-town_office-sapporo`` (empty without any)."""
+    parts = []
+    for key, value in conditions.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        text = "+".join(str(item) for item in values if item not in (None, ""))
+        if text:
+            parts.append(re.sub(r"[^\w.+-]+", "-", f"{key}-{text}").strip("-"))
+    return "".join("_" + part for part in parts)[:120]
 
 
 class XlsxWorkbook:
     """Sheets that ``save(target)`` writes as an xlsx file (a path or a binary file), rows read as they go."""
 
-    def __init__(self, sheets):
+    def __init__(self, sheets, **options):
         self.sheets = sheets
+        self.options = options
 
     def save(self, target) -> None:
-        write_sheets(target, self.sheets)
+        write_sheets(target, self.sheets, **self.options)
 
 
-def xlsx_workbook(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> XlsxWorkbook:
-    """A workbook of one (title, header, rows) per sheet, header bold and frozen; ``.save(target)`` writes it."""
-    return XlsxWorkbook(sheets)
+def xlsx_workbook(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]], **options) -> XlsxWorkbook:
+    """A workbook of one (title, header, rows) per sheet (options of :func:`write_sheets`); ``.save(target)``."""
+    return XlsxWorkbook(sheets, **options)
 
 
-def xlsx_bytes(sheets) -> bytes:
+def xlsx_bytes(sheets, **options) -> bytes:
     buffer = io.BytesIO()
-    xlsx_workbook(sheets).save(buffer)
+    xlsx_workbook(sheets, **options).save(buffer)
     return buffer.getvalue()
 
 
-def xlsx_response(filename: str, sheets) -> HttpResponse:
-    response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX_TYPE)
+def xlsx_response(filename: str, sheets, **options) -> HttpResponse:
+    response = HttpResponse(xlsx_bytes(sheets, **options), content_type=XLSX_TYPE)
     response["Content-Disposition"] = _disposition(filename)
     return response

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django.forms",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +98,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Field groups carry 必須/任意 beside their labels (templates/forms/field.html).
+FORM_RENDERER = "cooperation.home.forms_renderer.SiteFormRenderer"
 
 WSGI_APPLICATION = "cooperation.wsgi.application"
 

@@ -10,16 +10,16 @@ from django.urls import include, path
 from cooperation.activities import correction_views as activity_correction_views
 from cooperation.activities import views as activity_views
 from cooperation.desk import views as desk_views
+from cooperation.home import views as home_views
 from cooperation.lists import views as list_views
 from cooperation.progress import views as municipality_views
 from cooperation.referrals import two_way_views as two_way_referral_views
-from cooperation.reporting import dashboard as dashboard_views
 from cooperation.reporting import prefecture as report_views
 from cooperation.survey import views as survey_views
 
 cooperation_patterns = [
     # --- dashboard and prefecture reports ---
-    path("", dashboard_views.DashboardView.as_view(), name="home"),
+    path("", home_views.HomeView.as_view(), name="home"),
     path("prefectures/<str:code>/", report_views.PrefectureReportView.as_view(), name="prefecture_report"),
     path(
         "prefectures/<str:code>/export.xlsx",
@@ -80,6 +80,9 @@ cooperation_patterns = [
     path("", include("cooperation.disasters.urls")),
     path("commissioners/", include("cooperation.commissioners.urls")),
     path("", include("cooperation.yearly.urls")),  # yearly report and fiscal-year close (issue 15)
+    path("", include("cooperation.home.urls")),
+    path("", include("cooperation.grid.urls")),
+    path("", include("cooperation.relay.urls")),
 ]
 
 cooperation_patterns += [path("", include("cooperation.notifications.urls"))]  # notifications (issue 12)

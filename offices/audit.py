@@ -21,6 +21,8 @@ USER_CREATED = events.register(AuditEvent.Action.USER_CREATED, _("user created")
 USER_UPDATED = events.register(AuditEvent.Action.USER_UPDATED, _("user updated"))
 USER_DEACTIVATED = events.register(AuditEvent.Action.USER_DEACTIVATED, _("user deactivated"))
 ROLE_CHANGED = events.register(AuditEvent.Action.ROLE_CHANGED, _("roles changed"))
+UNLOCKED = events.register(AuditEvent.Action.UNLOCKED, _("unlocked"))
+PASSWORD_RESET_SENT = events.register(AuditEvent.Action.PASSWORD_RESET_SENT, _("password reset sent"))
 
 
 def write(*, action: str, actor=None, target: str = "", ip_address=None, username: str = "", detail=None):

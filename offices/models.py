@@ -323,6 +323,8 @@ class AuditEvent(models.Model):
         USER_UPDATED = "user_updated"
         USER_DEACTIVATED = "user_deactivated"
         ROLE_CHANGED = "role_changed"
+        UNLOCKED = "unlocked"
+        PASSWORD_RESET_SENT = "password_reset_sent"
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from offices import views
+from offices import account_views, views
 
 management_patterns = [
     path("users/", views.UserListView.as_view(), name="user_list"),
@@ -11,6 +11,8 @@ management_patterns = [
     path("users/<int:pk>/", views.UserUpdateView.as_view(), name="user_update"),
     path("users/<int:pk>/deactivate/", views.UserDeactivateView.as_view(), name="user_deactivate"),
     path("audit/", views.AuditEventListView.as_view(), name="auditevent_list"),
+    path("users/<int:pk>/password-reset/", account_views.UserPasswordResetView.as_view(), name="user_password_reset"),
+    path("users/<int:pk>/unlock/", account_views.UserUnlockView.as_view(), name="user_unlock"),
 ]
 
 urlpatterns = [

@@ -171,8 +171,8 @@ def stage_tally(progress, *, user, region, as_of, today):
     for a whole-prefecture scope the tally is rebuilt from per-prefecture parts,
     which hold exactly the same rows.
     """
-    from cooperation import reports
     from cooperation.models import Progress
+    from cooperation.reporting import rollups as reports
 
     prefectures = whole_prefectures(user) if enabled() else None
     if prefectures is None:

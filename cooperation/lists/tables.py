@@ -8,7 +8,7 @@ wants one figure per column. A table method ``render_FOO`` is also what
 django-tables2 exports unless ``value_FOO`` exists, so a column rendered as
 HTML has a ``value_FOO`` too. The downloads themselves do not render cells
 through the table (too slow for national lists): the list views read the same
-values with ``.values_list()`` (``cooperation/views/lists.py``), and
+values with ``.values_list()`` (``cooperation/lists/views.py``), and
 tests/cooperation/test_lists.py checks that both give the same cells.
 """
 

@@ -154,11 +154,19 @@ class ExportMixin:
         rows = self.export_rows(table.data.data, [column.name for column in columns], counted)
 
         name = force_str(self.model._meta.verbose_name_plural)
-        filename = "{name}_{date}.{ext}".format(name=name, date=today().strftime("%Y%m%d"), ext=export_format)
+        filters = self.export_filters()
+        filename = "{name}_{date}{conditions}.{ext}".format(
+            name=name,
+            date=today().strftime("%Y%m%d"),
+            conditions=exports.condition_file_suffix(filters),
+            ext=export_format,
+        )
         if export_format == "csv":
             response = exports.csv_response(filename, header, rows)
         else:
-            response = exports.xlsx_response(filename, [(name, header, rows)])
+            response = exports.xlsx_response(
+                filename, [(name, header, rows)], heading=self.export_heading(name, filters)
+            )
         audit_record(
             action=EXPORTED,
             request=self.request,
@@ -166,6 +174,19 @@ class ExportMixin:
             detail={"format": export_format, "filters": self.export_filters(), "rows": counted["rows"]},
         )
         return response
+
+    def export_heading(self, name: str, filters: dict) -> exports.SheetHeading:
+        """The list's name and the filters it was drawn with (by their labels), and the export date."""
+        form = getattr(getattr(self, "filterset", None), "form", None)
+        conditions = []
+        for key, value in filters.items():
+            field = form.fields.get(key) if form is not None else None
+            label = field.label if field is not None and field.label else key
+            values = value if isinstance(value, list) else [value]
+            choices = dict(getattr(field, "choices", ()) or ()) if field is not None else {}
+            conditions.append("{}: {}".format(label, "、".join(str(choices.get(v, v)) for v in values)))
+        conditions.append(_("Exported on {date}").format(date=fiscal.format_date(today())))
+        return exports.SheetHeading(title=name, conditions=" / ".join(str(text) for text in conditions))
 
     def export_filters(self) -> dict:
         """The query parameters that shaped the download (filters and sorting), for the audit trail."""

@@ -19,6 +19,7 @@ from cooperation.progress.models import (
     Stage,
 )
 from cooperation.referrals.models import Referral, ReferralEvent
+from cooperation.relay.models import RelayRecord
 from cooperation.sessions.models import (
     Agency,
     CalendarFeed,
@@ -62,6 +63,7 @@ __all__ = [
     "Progress",
     "ProgressChange",
     "Referral",
+    "RelayRecord",
     "ReferralEvent",
     "RequestItem",
     "Stage",

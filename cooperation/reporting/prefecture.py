@@ -268,8 +268,20 @@ class PrefectureExportMixin(PrefectureReportMixin):
                 "rows": len(matrix.rows),
             },
         )
-        filename = f"prefecture-{self.object.code}-{matrix.as_of.isoformat()}.{self.export_format}"
+        suffix = exports.condition_file_suffix(report["filters"])
+        filename = f"prefecture-{self.object.code}-{matrix.as_of.isoformat()}{suffix}.{self.export_format}"
         return self.render_export(filename, report)
+
+    def heading(self, report) -> exports.SheetHeading:
+        """The report's title and conditions, written above every sheet."""
+        matrix, form = report["matrix"], report["form"]
+        conditions = [gettext("As of {date}").format(date=fiscal.format_date(matrix.as_of))]
+        for name, value in report["filters"].items():
+            field = form.fields[name]
+            conditions.append(f"{field.label}: {dict(field.choices).get(value, value)}")
+        conditions.append(gettext("Exported on {date}").format(date=fiscal.format_date(report["today"])))
+        title = gettext("{name}: prefecture report").format(name=self.object.display_name)
+        return exports.SheetHeading(title=title, conditions=" / ".join(str(text) for text in conditions))
 
     def matrix_table(self, matrix) -> tuple[list[str], list[list]]:
         header = [gettext("Local government code"), gettext("Local government"), gettext("Kind"), gettext("Center")]
@@ -305,6 +317,8 @@ class PrefectureExportXlsxView(PrefectureExportMixin, DetailView):
                 self.changes_sheet(matrix),
                 self.conditions_sheet(report),
             ],
+            heading=self.heading(report),
+            freeze_columns=2,
         )
 
     def summary_sheet(self, matrix):

@@ -247,8 +247,9 @@ def test_the_also_move_to_done_box_is_not_ticked_by_default(client_for, center_s
 
 
 def _year_counts():
-    from cooperation import fiscal, reports
+    from cooperation import fiscal
     from cooperation.models import Referral
+    from cooperation.reporting import rollups as reports
 
     return reports.fiscal_year_counts(
         activities=Activity.objects.all(), referrals=Referral.objects.all(), year=fiscal.fiscal_year(today())

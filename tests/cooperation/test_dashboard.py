@@ -18,7 +18,7 @@ from tests.conftest import make_user
 
 pytestmark = pytest.mark.usefixtures("master")
 
-URL = reverse("cooperation:home")
+URL = reverse("cooperation:dashboard")
 
 
 def set_stage(municipality, code, stage, on=None):

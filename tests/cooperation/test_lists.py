@@ -92,7 +92,8 @@ def _csv_rows(response):
 
 def _xlsx_rows(response):
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    return [list(row) for row in workbook.active.iter_rows(values_only=True)]
+    # The title and the conditions sit above the table (exports.HEADING_ROWS rows).
+    return [list(row) for row in workbook.active.iter_rows(min_row=exports.HEADING_ROWS + 1, values_only=True)]
 
 
 # --- local governments -------------------------------------------------------------------------
@@ -865,13 +866,18 @@ def test_xlsx_download_has_a_bold_frozen_header_and_real_dates(center_sapporo, h
     response = _get(client_for(center_sapporo), "progresschange_list", sort="effective_date", _export="xlsx")
 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    assert sheet.freeze_panes == "A2"
-    assert all(cell.font.bold for cell in sheet[1])
-    recorded_at, effective_date = sheet["A2"], sheet["B2"]
+    assert sheet.freeze_panes == "A5"
+    assert all(cell.font.bold for cell in sheet[4])
+    assert sheet.auto_filter.ref.startswith("A4:")
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert sheet.print_title_rows == "$4:$4"
+    assert sheet.column_dimensions["A"].width > 10
+    assert sheet["A1"].font.bold and sheet["A2"].value.endswith(("Exported on", ")")) or sheet["A2"].value
+    recorded_at, effective_date = sheet["A5"], sheet["B5"]
     assert recorded_at.is_date and isinstance(recorded_at.value, datetime.datetime)
     assert "h" in recorded_at.number_format
     assert effective_date.is_date and effective_date.value == datetime.datetime.combine(_day(11), datetime.time())
-    assert not sheet["C2"].font.bold
+    assert not sheet["C5"].font.bold
 
 
 def test_xlsx_download_leaves_out_characters_a_workbook_cannot_hold(center_hakodate, master, client_for):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
+from cooperation import exports
 from cooperation.fiscal import today
 from cooperation.models import Progress, RequestItem, Stage
 from cooperation.progress.services import progress_update
@@ -60,7 +61,8 @@ def test_hq_downloads_the_prefecture_xlsx_with_the_rows_on_screen(hq, page_for, 
 
     workbook = load_workbook(path, read_only=True)
     stages, counts = workbook.worksheets[0], workbook.worksheets[1]
-    header, *rows = [list(row) for row in stages.iter_rows(values_only=True)]
+    # The title and conditions sit above the table.
+    header, *rows = [list(row) for row in stages.iter_rows(min_row=exports.HEADING_ROWS + 1, values_only=True)]
     items = list(RequestItem.objects.active())
     assert [cell.split(" ")[0] for cell in header[4:]] == [item.code for item in items]
     column = {item.code: 4 + position for position, item in enumerate(items)}
@@ -76,7 +78,9 @@ def test_hq_downloads_the_prefecture_xlsx_with_the_rows_on_screen(hq, page_for, 
     cells = [cell for row in rows for cell in row[4:] if cell]
     assert len(cells) == 179 * (len(items) - 1) + len(items)
     assert cells.count(label(Stage.NOT_STARTED)) == len(cells) - 4
-    summary = {row[0].split(" ")[0]: row for row in counts.iter_rows(min_row=2, values_only=True)}
+    summary = {
+        row[0].split(" ")[0]: row for row in counts.iter_rows(min_row=exports.HEADING_ROWS + 2, values_only=True)
+    }
     done_column = 1 + [stage for stage, _label in Stage.choices].index(Stage.DONE)
     assert summary["1-1"][done_column] == 1 and summary["0-1"][done_column] == 1
 
@@ -91,7 +95,7 @@ def test_hq_downloads_the_prefecture_xlsx_with_the_rows_on_screen(hq, page_for, 
         page.locator('a[href^="{}"]'.format(reverse("cooperation:prefecture_export_xlsx", args=["01"]))).click()
     waiting.value.save_as(tmp_path / "filtered.xlsx")
     filtered = load_workbook(tmp_path / "filtered.xlsx", read_only=True).worksheets[0]
-    assert [row[0] for row in filtered.iter_rows(min_row=2, values_only=True)] == shown
+    assert [row[0] for row in filtered.iter_rows(min_row=exports.HEADING_ROWS + 2, values_only=True)] == shown
 
 
 def test_dashboard_map_carries_every_figure_as_text(scenario, hq, lg_otaru, page_for, screenshots):
@@ -117,9 +121,9 @@ def test_dashboard_map_carries_every_figure_as_text(scenario, hq, lg_otaru, page
     assert hokkaido.locator("a").get_attribute("href").startswith(REPORT)
 
     # A local government officer sees the same map for its scope: only 北海道 has a figure,
-    # the other squares say in words that they have none.
+    # the other squares say in words that they have none (its home is its own page; the map is at /dashboard/).
     page = page_for(lg_otaru)
-    visit(page, "/")
+    visit(page, reverse("cooperation:dashboard"))
     assert page.locator("ul.tilemap > li.tile:not(.tile-out)").count() == 1
     assert re.fullmatch(r"\d{1,3}%", page.locator('li.tile[data-code="01"] .tile-figure').inner_text().strip())
     out = page.locator("ul.tilemap > li.tile.tile-out")

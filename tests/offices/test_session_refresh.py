@@ -21,7 +21,7 @@ def test_sign_in_records_the_refresh_so_the_first_page_writes_no_session(center_
     assert client.session[REFRESHED_KEY] >= int(time.time()) - 5
     key = client.session.session_key
     expiry = Session.objects.get(session_key=key).expire_date
-    assert client.get(reverse("cooperation:home")).status_code == HTTPStatus.OK
+    assert client.get(reverse("cooperation:home"), follow=True).status_code == HTTPStatus.OK
     assert Session.objects.get(session_key=key).expire_date == expiry
 
 

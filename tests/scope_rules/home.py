@@ -16,8 +16,12 @@ def _aomori(world):
 
 
 RULES = [
-    Rule(name="cooperation:home", get=statuses(200)),
-    Rule(name="cooperation:home", get=statuses(200), query="fiscal_year=2025&item=2-3", label="home-past-year-item"),
+    Rule(
+        name="cooperation:dashboard",
+        get=statuses(200),
+        query="fiscal_year=2025&item=2-3",
+        label="dashboard-past-year-item",
+    ),
     Rule(name="cooperation:prefecture_report", get=HOKKAIDO, kwargs=_hokkaido),
     Rule(name="cooperation:prefecture_report", get=AOMORI, kwargs=_aomori, label="prefecture_report-aomori"),
     Rule(name="cooperation:prefecture_export_xlsx", get=HOKKAIDO, kwargs=_hokkaido),

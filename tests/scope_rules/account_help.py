@@ -1,0 +1,17 @@
+"""Password reset and unlock from an account's page (issue 17): POST only; headquarters and the bureau of
+the account's region act (302), a bureau of another region gets a 404, everyone else a 403."""
+
+from tests.scope_rules import Rule, statuses
+
+POST_ONLY = statuses(405)
+HOKKAIDO_USER_DONE = statuses(403, hq=302, bureau_hokkaido=302, bureau_chugoku_shikoku=404)
+
+
+def _hakodate_staff(world):
+    return {"pk": world.users["center_hakodate"].pk}
+
+
+RULES = [
+    Rule(name="offices:user_password_reset", get=POST_ONLY, kwargs=_hakodate_staff, post=HOKKAIDO_USER_DONE),
+    Rule(name="offices:user_unlock", get=POST_ONLY, kwargs=_hakodate_staff, post=HOKKAIDO_USER_DONE),
+]
