@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from offices.master_data import FIXTURES_DIR, master_data_load
 from offices.models import Municipality, Office, Prefecture, Region
-from offices.services import FIXTURES_DIR, master_data_load
 from offices.validators import lg_check_digit, lg_code_complete, validate_lg_code
 
 pytestmark = pytest.mark.usefixtures("master")

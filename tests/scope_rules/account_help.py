@@ -11,7 +11,32 @@ def _hakodate_staff(world):
     return {"pk": world.users["center_hakodate"].pk}
 
 
+def _locked_hakodate_staff(world):
+    """center-hakodate after as many wrong passwords as the limit allows: locked out, so unlocking changes rows."""
+    from django.conf import settings
+
+    from offices.services import login_attempt_begin, login_attempt_failed
+
+    username = world.users["center_hakodate"].username
+    for _attempt in range(settings.LOGIN_FAILURE_LIMIT):
+        if login_attempt_begin(username=username) is None:
+            login_attempt_failed(username=username)
+    return _hakodate_staff(world)
+
+
 RULES = [
-    Rule(name="offices:user_password_reset", get=POST_ONLY, kwargs=_hakodate_staff, post=HOKKAIDO_USER_DONE),
-    Rule(name="offices:user_unlock", get=POST_ONLY, kwargs=_hakodate_staff, post=HOKKAIDO_USER_DONE),
+    Rule(
+        name="offices:user_password_reset",
+        get=POST_ONLY,
+        kwargs=_hakodate_staff,
+        post=HOKKAIDO_USER_DONE,
+        writes=("offices.AuditEvent",),
+    ),
+    Rule(
+        name="offices:user_unlock",
+        get=POST_ONLY,
+        kwargs=_locked_hakodate_staff,
+        post=HOKKAIDO_USER_DONE,
+        writes=("offices.SignInCounter", "offices.AuditEvent"),
+    ),
 ]

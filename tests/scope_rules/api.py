@@ -67,6 +67,7 @@ RULES = [
         get=EVERYONE,
         post=statuses(302),
         post_data=lambda world: {"name": "matrix"},
+        writes=("cooperation.ApiToken", "offices.AuditEvent"),
     ),
     # Another user's token is a 404; GET is not a way to revoke.
     Rule(
@@ -74,5 +75,6 @@ RULES = [
         get=statuses(405),
         kwargs=lambda world: {"pk": _hq_token(world).pk},
         post=statuses(404, hq=302),
+        writes=("cooperation.ApiToken", "offices.AuditEvent"),
     ),
 ]

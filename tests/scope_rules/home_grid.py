@@ -42,7 +42,13 @@ RULES = [
     ),
     Rule(name="cooperation:dashboard", get=statuses(200)),
     Rule(name="cooperation:office_list", get=statuses(200)),
-    Rule(name="cooperation:progress_grid", get=WRITERS_GET, post=OTARU_GRID_WRITE, post_data=_otaru_cell),
+    Rule(
+        name="cooperation:progress_grid",
+        get=WRITERS_GET,
+        post=OTARU_GRID_WRITE,
+        post_data=_otaru_cell,
+        writes=("cooperation.Progress", "cooperation.ProgressChange"),
+    ),
 ]
 
 # The relay (0-1) of 北海道庁: recorded by those who may change its progress; 北海道庁 itself included.
@@ -60,5 +66,6 @@ RULES += [
         kwargs=lambda world: {"code": "01"},
         post=HOKKAIDO_RELAY_POST,
         post_data=lambda world: {"relayed_on": world.day.isoformat(), "notice_number": "第1号"},
+        writes=("cooperation.RelayRecord",),
     ),
 ]

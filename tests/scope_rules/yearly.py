@@ -56,6 +56,7 @@ RULES = [
         kwargs=_last_year,
         post=HQ_ONLY,
         post_data=lambda world: {"note": ""},
+        writes=("cooperation.FiscalYearClose", "cooperation.ClosedFigure", "offices.AuditEvent"),
     ),
     Rule(
         name="cooperation:yearly_reissue",
@@ -63,6 +64,7 @@ RULES = [
         kwargs=_closed_last_year,
         post=HQ_ONLY,
         post_data=lambda world: {"note": ""},
+        writes=("cooperation.FiscalYearClose", "cooperation.ClosedFigure", "offices.AuditEvent"),
     ),
     Rule(
         name="cooperation:yearly_reopen",
@@ -70,5 +72,6 @@ RULES = [
         kwargs=_closed_last_year,
         post=HQ_ONLY,
         post_data=lambda world: {"reason": "誤りの訂正"},
+        writes=("cooperation.FiscalYearClose", "offices.AuditEvent"),
     ),
 ]

@@ -9,7 +9,7 @@ from cooperation.caching.events import MASTER_DATA_CHANGED
 from cooperation.progress.items import progress_backfill, request_items_load
 from cooperation.yearly.meanings import stage_meanings_load
 from offices import events
-from offices.services import FIXTURES_DIR, master_data_load
+from offices.master_data import FIXTURES_DIR, master_data_load
 
 
 class Command(BaseCommand):
