@@ -151,7 +151,7 @@ def dashboard_figures(
     baseline_date = reports.previous_fiscal_year_end(as_of)
     adopted = Stage.adopted()
     changes = ProgressChange.objects.visible_to(user).filter(
-        reports.region_q(region, prefix="progress__municipality__"),
+        reports.in_region(region, "progress__municipality__prefecture__region"),
         Q(progress__item__scope=RequestItem.Scope.ALL) | Q(progress__municipality__kind=Municipality.Kind.PREFECTURE),
         progress__municipality__is_active=True,
         progress__item__is_active=True,
@@ -166,11 +166,14 @@ def dashboard_figures(
     )
     baseline = reports.Share(adoption.adopted - moved["entered"] + moved["left"], adoption.total)
     open_referrals = (
-        Referral.objects.visible_to(user).open().filter(reports.region_q(region, prefix="municipality__")).count()
+        Referral.objects.visible_to(user)
+        .open()
+        .filter(reports.in_region(region, "municipality__prefecture__region"))
+        .count()
     )
     overdue = (
         Activity.objects.visible_to(user)
-        .filter(reports.region_q(region, prefix="office__"), follow_up_on__lt=today, follow_up_done=False)
+        .filter(reports.in_region(region, "office__prefecture__region"), follow_up_on__lt=today, follow_up_done=False)
         .count()
     )
     return Figures(
