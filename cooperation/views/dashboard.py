@@ -118,5 +118,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             counts=counts,
             changes=changes,
             report_query=urlencode(report_query),
+            fragment_key=rollups.fragment_key(
+                "dashboard_html", **cache_scope, item=item and item.pk, year=year, as_of=as_of, today=today
+            ),  # noqa: E501
         )
         return context
