@@ -7,9 +7,9 @@ from django.utils import translation
 
 from cooperation import fiscal, reports
 from cooperation.activities.services import activity_create
-from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
 from cooperation.progress.services import progress_update
 from cooperation.referrals.services import referral_create, referral_transition
+from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem, Stage
 from offices.models import Municipality, Office, Prefecture
 
 pytestmark = pytest.mark.usefixtures("master")
