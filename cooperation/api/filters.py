@@ -21,7 +21,17 @@ from cooperation.lists.filters import (
 from cooperation.models import Progress, Stage
 from offices.models import Municipality
 
-__all__ = ["ActivityFilter", "MunicipalityFilter", "ProgressChangeFilter", "ProgressFilter", "ReferralFilter"]
+__all__ = ["ApiActivityFilter", "MunicipalityFilter", "ProgressChangeFilter", "ProgressFilter", "ReferralFilter"]
+
+
+class ApiActivityFilter(ActivityFilter):
+    """The site's activity filters; the type hints tell the schema what the method filters take."""
+
+    def filter_fiscal_year(self, queryset, name, value: int):
+        return super().filter_fiscal_year(queryset, name, value)
+
+    def filter_prefecture(self, queryset, name, value: str):
+        return super().filter_prefecture(queryset, name, value)
 
 
 class ProgressFilter(ScopedFilterSet):

@@ -175,7 +175,7 @@ class ProgressChangeViewSet(ReadOnlyViewSet):
 @extend_schema_view(list=extend_schema(summary=_("Activities in your scope")))
 class ActivityViewSet(ReadOnlyViewSet):
     serializer_class = serializers.ActivitySerializer
-    filterset_class = filters.ActivityFilter
+    filterset_class = filters.ApiActivityFilter
 
     def visible(self):
         user = self.request.user

@@ -220,3 +220,14 @@ def stage_tally(progress, *, user, region, as_of, today):
         except Exception:
             logger.exception("Roll-up cache unreachable; tally parts not stored")
     return reports.StageTally({key: count for part in parts.values() for key, count in part.items()})
+
+
+def fragment_key(name: str, *, user, depends: Iterable[str], **params) -> str:
+    """The key of a rendered fragment (``{% rollupcache %}``), or "" when the cache is off or unreachable."""
+    if not enabled():
+        return ""
+    try:
+        return "fragment:" + key_for(name, user=user, depends=depends, params=params)
+    except Exception:
+        logger.exception("Roll-up cache unreachable; %s rendered afresh", name)
+        return ""

@@ -133,5 +133,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             report_query=urlencode(report_query),
             first_data_year=first_year,
             year_without_data=year_without_data,
+            fragment_key=rollups.fragment_key(
+                "dashboard_html", **cache_scope, item=item and item.pk, year=year, as_of=as_of, today=today
+            ),  # noqa: E501
         )
         return context

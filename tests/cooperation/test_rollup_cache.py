@@ -214,3 +214,16 @@ def test_after_a_hokkaido_change_the_national_tally_recomputes_hokkaido_only(hq,
     assert counted == [{HOKKAIDO}]
     tiles = {tile.code: tile.share for tile in dashboard.context["tiles"]}
     assert tiles[HOKKAIDO].adopted == 1 and tiles[OKINAWA].total > 0 and len(tiles) == 47
+
+
+def test_the_dashboards_rendered_fragment_shows_a_change_on_the_next_request(center_sapporo, client_for):
+    client = client_for(center_sapporo)
+
+    def latest_changes_html():
+        html = client.get("/").content.decode()
+        return html[html.index('id="changes-heading"') :]
+
+    assert "小樽市" not in latest_changes_html()
+    assert "小樽市" not in latest_changes_html()  # the fragment from the cache
+    progress_update(progress=_progress("012033"), stage=Stage.DONE, by=center_sapporo)
+    assert "小樽市" in latest_changes_html()
