@@ -1,18 +1,11 @@
-"""The disaster banner: active disasters affecting what the user sees, at most one query per page, cached."""
+"""The disaster banner: active disasters affecting what the user sees, one query on the pages that show it.
 
-from django.core.cache import cache
+Not cached: the query is one indexed EXISTS-shaped read, and a cache would need the
+same invalidation as the roll-ups for a banner that must appear the moment a disaster
+is declared.
+"""
+
 from django.utils.functional import SimpleLazyObject
-
-from cooperation.disasters.services import BANNER_GENERATION_KEY
-
-BANNER_SECONDS = 60
-
-
-def _scope_key(user) -> str:
-    roles = sorted(
-        f"{r.kind}:{r.region_id}:{r.office_id}:{r.prefecture_id}:{r.municipality_id}" for r in user.scope_roles
-    )
-    return "|".join(roles) or "none"
 
 
 def _active_for(user) -> list[dict]:
@@ -20,13 +13,7 @@ def _active_for(user) -> list[dict]:
 
     if not user.is_authenticated:
         return []
-    generation = cache.get(BANNER_GENERATION_KEY, 0)
-    key = f"disasters:banner:{generation}:{_scope_key(user)}"
-    found = cache.get(key)
-    if found is None:
-        found = list(Disaster.objects.active().visible_to(user).order_by("-started_on").values("pk", "name")[:3])
-        cache.set(key, found, BANNER_SECONDS)
-    return found
+    return list(Disaster.objects.active().visible_to(user).order_by("-started_on").values("pk", "name")[:3])
 
 
 def disaster_banner(request):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -32,16 +31,6 @@ from offices.policies import (
     require,
     require_each,
 )
-
-BANNER_GENERATION_KEY = "disasters:banner-generation"
-
-
-def banner_invalidate() -> None:
-    """Make every cached banner stale (a disaster was declared, changed or closed)."""
-    try:
-        cache.incr(BANNER_GENERATION_KEY)
-    except ValueError:
-        cache.set(BANNER_GENERATION_KEY, 1, None)
 
 
 def _declaring_region(by: User | None, prefectures: Sequence[Prefecture]):
@@ -105,7 +94,6 @@ def disaster_declare(
         target=disaster.name,
         data={"disaster_id": disaster.pk, "prefectures": sorted(p.code for p in prefectures)},
     )
-    transaction.on_commit(banner_invalidate)
     return disaster
 
 
@@ -130,7 +118,6 @@ def disaster_close(*, by: User | None, disaster: Disaster, version: int, ended_o
     disaster.ended_on = ended_on
     disaster.version = version + 1
     events.publish(DISASTER_CLOSED, actor=by, target=disaster.name, data={"disaster_id": disaster.pk})
-    transaction.on_commit(banner_invalidate)
     return disaster
 
 

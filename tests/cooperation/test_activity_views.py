@@ -260,7 +260,7 @@ def test_detail_runs_a_bounded_number_of_queries(client_for, hq, django_assert_m
     municipalities = list(Municipality.objects.filter(office__code="sapporo").exclude(kind="prefecture")[:12])
     activity = _activity(municipalities, files=[pdf(f"{n}.pdf") for n in range(5)], advance=municipalities)
     client = client_for(hq)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(activity.get_absolute_url())
     assert len(re.findall(r'href="/attachments/\d+/"', response.content.decode())) == 5
 

