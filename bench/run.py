@@ -63,6 +63,13 @@ class Operation:
     extra: dict = field(default_factory=dict)
 
 
+
+# Which items apply to which local government (cooperation.progress.models.scope_applies), as bare SQL.
+APPLIES = (
+    "(i.scope = 'all' OR (i.scope = 'prefecture' AND m.kind = 'prefecture')"
+    " OR (i.scope = 'municipality' AND m.kind <> 'prefecture'))"
+)
+
 def table(model) -> str:
     return model._meta.db_table
 
@@ -112,7 +119,7 @@ def floor_dashboard(ctx: Context) -> int:
                 f"""SELECT m.prefecture_id, p.item_id, p.stage, count(*)
                       FROM {t["progress"]} p JOIN {t["lg"]} m ON m.id = p.municipality_id
                       JOIN {t["item"]} i ON i.id = p.item_id
-                     WHERE m.is_active AND i.is_active AND (i.scope = 'all' OR m.kind = 'prefecture')
+                     WHERE m.is_active AND i.is_active AND {APPLIES}
                      GROUP BY 1, 2, 3""",
                 [],
             ),
@@ -152,7 +159,7 @@ def _as_of_matrix(t: dict, day_param: bool) -> str:
                  FROM {t["progress"]} p JOIN {t["lg"]} m ON m.id = p.municipality_id
                  JOIN {t["item"]} i ON i.id = p.item_id {lateral}
                 WHERE m.prefecture_id = %s AND m.is_active AND i.is_active
-                  AND (i.scope = 'all' OR m.kind = 'prefecture')
+                  AND {APPLIES}
                 ORDER BY m.lg_code, i.sort_order"""
 
 
@@ -166,7 +173,7 @@ def _baseline_counts(t: dict) -> str:
                     WHERE c.progress_id = p.id AND c.effective_date <= %s
                     ORDER BY c.effective_date DESC, c.id DESC LIMIT 1) s ON true
                 WHERE m.prefecture_id = %s AND m.is_active AND i.is_active
-                  AND (i.scope = 'all' OR m.kind = 'prefecture')
+                  AND {APPLIES}
                 GROUP BY 1, 2"""
 
 
@@ -320,7 +327,7 @@ def floor_national_survey(ctx: Context) -> int:
                 f"""SELECT m.lg_code, m.name, i.code, p.stage, p.stage_date, p.note
                       FROM {t["progress"]} p JOIN {t["lg"]} m ON m.id = p.municipality_id
                       JOIN {t["item"]} i ON i.id = p.item_id
-                     WHERE m.is_active AND i.is_active AND (i.scope = 'all' OR m.kind = 'prefecture')
+                     WHERE m.is_active AND i.is_active AND {APPLIES}
                      ORDER BY m.lg_code, i.sort_order, i.code""",
                 [],
             )
@@ -431,7 +438,7 @@ def floor_api_progress(ctx: Context) -> int:
     where = f"""FROM {t["progress"]} p JOIN {t["lg"]} m ON m.id = p.municipality_id
                 JOIN {t["item"]} i ON i.id = p.item_id
                WHERE m.prefecture_id = %s AND m.is_active AND i.is_active
-                 AND (i.scope = 'all' OR m.kind = 'prefecture')"""
+                 AND {APPLIES}"""
     return _run_sql(
         [
             (f"SELECT count(*) {where}", [ctx.hokkaido_id]),

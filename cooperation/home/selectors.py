@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cooperation.progress.models import applicable_q
 from cooperation.models import Activity, ProgressChange, Referral, RequestItem, Stage
 from cooperation.reporting import rollups as reports
 from offices import scopes
@@ -152,7 +153,7 @@ def dashboard_figures(
     adopted = Stage.adopted()
     changes = ProgressChange.objects.visible_to(user).filter(
         reports.in_region(region, "progress__municipality__prefecture__region"),
-        Q(progress__item__scope=RequestItem.Scope.ALL) | Q(progress__municipality__kind=Municipality.Kind.PREFECTURE),
+        applicable_q("progress__"),
         progress__municipality__is_active=True,
         progress__item__is_active=True,
         effective_date__gt=baseline_date,

@@ -59,9 +59,7 @@ def _frozen_rows(*, day: datetime.date):
         .values("first")
     )
     return (
-        Progress.objects.filter(
-            Q(item__scope=RequestItem.Scope.ALL) | Q(municipality__kind=Municipality.Kind.PREFECTURE)
-        )
+        Progress.objects.applicable()
         .with_stage_as_of(day)
         .annotate(
             first_adopted_on=Subquery(first_adopted),

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from cooperation.models import ClosedFigure, Progress, ProgressChange, RequestItem
+from cooperation.models import ClosedFigure, Progress, ProgressChange, RequestItem, Stage
 from cooperation.progress.services import progress_update
 from cooperation.yearly import selectors, services
 from offices.models import Municipality
@@ -32,6 +32,8 @@ def _move(lg_code, item_code, stage, day, note=""):
     progress = Progress.objects.select_related("municipality", "item").get(
         municipality__lg_code=lg_code, item__code=item_code
     )
+    if not note and (Stage.level(stage) or 0) < (Stage.level(progress.stage) or 0):
+        note = "後退の理由"  # a move back down the ladder needs a reason (issue 16)
     return progress_update(progress=progress, stage=stage, by=None, effective_date=day, note=note)
 
 
