@@ -63,12 +63,12 @@ class Operation:
     extra: dict = field(default_factory=dict)
 
 
-
 # Which items apply to which local government (cooperation.progress.models.scope_applies), as bare SQL.
 APPLIES = (
     "(i.scope = 'all' OR (i.scope = 'prefecture' AND m.kind = 'prefecture')"
     " OR (i.scope = 'municipality' AND m.kind <> 'prefecture'))"
 )
+
 
 def table(model) -> str:
     return model._meta.db_table

@@ -7,11 +7,11 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cooperation.models import Activity, ProgressChange, Referral, Stage
 from cooperation.progress.models import applicable_q
-from cooperation.models import Activity, ProgressChange, Referral, RequestItem, Stage
 from cooperation.reporting import rollups as reports
 from offices import scopes
-from offices.models import Municipality, Role
+from offices.models import Role
 
 # The post a user with several roles lands in: the widest first.
 PRECEDENCE = [

@@ -14,16 +14,16 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Min, OuterRef, Q, Subquery, Value
+from django.db.models import Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cooperation import fiscal
-from cooperation.models import ClosedFigure, FiscalYearClose, Progress, ProgressChange, RequestItem, Stage
+from cooperation.models import ClosedFigure, FiscalYearClose, Progress, ProgressChange, Stage
 from cooperation.yearly.events import YEAR_CLOSED, YEAR_REISSUED, YEAR_REOPENED
 from offices import events
-from offices.models import Municipality, User
+from offices.models import User
 from offices.policies import YEAR_CLOSE, require
 
 
