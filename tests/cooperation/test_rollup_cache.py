@@ -140,7 +140,7 @@ def test_a_hokkaido_change_is_on_the_next_report_and_leaves_okinawas_cached(hq, 
     okinawa_code = Municipality.objects.filter(prefecture__code=OKINAWA).first().lg_code
     assert _cell(client.get("/prefectures/01/"), "012033", "1-1") == Stage.NOT_STARTED
     assert client.get("/prefectures/47/").status_code == HTTPStatus.OK
-    assert client.get("/").status_code == HTTPStatus.OK
+    assert client.get("/dashboard/").status_code == HTTPStatus.OK
 
     progress_update(progress=_progress("012033"), stage=Stage.DONE, by=hq)
 
@@ -152,7 +152,7 @@ def test_a_hokkaido_change_is_on_the_next_report_and_leaves_okinawas_cached(hq, 
     assert _cell(okinawa, okinawa_code, "1-1") == Stage.NOT_STARTED
     assert _cell(client.get("/prefectures/01/"), "012033", "1-1") == Stage.DONE
     assert computed == [1]
-    dashboard = client.get("/")
+    dashboard = client.get("/dashboard/")
     assert dashboard.context["changes"][0].lg_code == "012033"
     hokkaido_tile = next(tile for tile in dashboard.context["tiles"] if tile.code == HOKKAIDO)
     assert hokkaido_tile.share.adopted == 1
@@ -178,10 +178,10 @@ def test_a_cached_entry_is_shared_by_users_of_the_same_scope_only(
     original = reports.stage_tally
     monkeypatch.setattr(reports, "stage_tally", lambda *a, **k: computed.append(1) or original(*a, **k))
 
-    client_for(hq).get("/")
-    client_for(viewer_hq).get("/")
+    client_for(hq).get("/dashboard/")
+    client_for(viewer_hq).get("/dashboard/")
     assert computed == [1], "headquarters and its viewer see the same country: one computation"
-    sapporo = client_for(center_sapporo).get("/")
+    sapporo = client_for(center_sapporo).get("/dashboard/")
     assert computed == [1, 1]
     shown = {tile.code for tile in sapporo.context["tiles"] if tile.share is not None}
     assert shown == {HOKKAIDO}
@@ -198,7 +198,7 @@ def test_a_past_day_is_a_key_of_its_own(hq, client_for):
 
 def test_after_a_hokkaido_change_the_national_tally_recomputes_hokkaido_only(hq, client_for, monkeypatch):
     client = client_for(hq)
-    client.get("/")
+    client.get("/dashboard/")
     progress_update(progress=_progress("012033"), stage=Stage.DONE, by=hq)
     counted = []
     original = reports.stage_tally
@@ -209,7 +209,7 @@ def test_after_a_hokkaido_change_the_national_tally_recomputes_hokkaido_only(hq,
 
     monkeypatch.setattr(reports, "stage_tally", spy)
 
-    dashboard = client.get("/")
+    dashboard = client.get("/dashboard/")
 
     assert counted == [{HOKKAIDO}]
     tiles = {tile.code: tile.share for tile in dashboard.context["tiles"]}
@@ -220,7 +220,7 @@ def test_the_dashboards_rendered_fragment_shows_a_change_on_the_next_request(cen
     client = client_for(center_sapporo)
 
     def latest_changes_html():
-        html = client.get("/").content.decode()
+        html = client.get("/dashboard/").content.decode()
         return html[html.index('id="changes-heading"') :]
 
     assert "小樽市" not in latest_changes_html()
