@@ -72,8 +72,11 @@ def demo_data_remove(*, user: User) -> Counter:
     History resting on demo rows as evidence goes with them. Activities and
     referrals are deleted with one statement each once nothing refers to them
     any more: the ORM's cascade would fetch and delete them a hundred at a time.
+    The sessions' and the register's demo rows go first: they point at demo activities and changes.
     """
     removed = Counter()
+    removed.update(sessions_demo.remove(user=user))
+    removed.update(commissioner_demo.remove(user=user))
     changes = (
         ProgressChange.objects.filter(recorded_by=user)
         | ProgressChange.objects.filter(activity__created_by=user)
@@ -86,7 +89,7 @@ def demo_data_remove(*, user: User) -> Counter:
     removed["referrals"] = _delete_created_by(Referral, user)
     Attachment.objects.filter(activity__created_by=user).delete()
     Activity.municipalities.through.objects.filter(activity__created_by=user).delete()
-    removed["activities"] = _delete_created_by(Activity, user)
+    removed["activities"] += _delete_created_by(Activity, user)
     removed["import batches"] = ImportBatch.objects.filter(created_by=user).delete()[0]
     _restore(touched)
     return +removed

@@ -53,6 +53,7 @@ def remove(*, user) -> Counter:
     removed["sessions"] = sessions.count()
     sessions.delete()
     Activity.municipalities.through.objects.filter(activity_id__in=activity_ids).delete()
+    removed["activities"] = Activity.objects.filter(pk__in=activity_ids).count()
     Activity.objects.filter(pk__in=activity_ids).delete()
     removed["session series"] = SessionSeries.objects.filter(created_by=user).delete()[0]
     removed["disasters"] = Disaster.objects.filter(declared_by=user).delete()[0]

@@ -6,14 +6,14 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from cooperation.commissioners.applying import register_apply
+from cooperation.commissioners.importing import register_plan
 from cooperation.commissioners.models import Commissioner
 from cooperation.commissioners.roundtrip import (
     HEADER,
     PUBLIC_HEADER,
     SHEET_NAME,
-    register_apply,
     register_csv,
-    register_plan,
     register_rows,
     register_xlsx,
 )

@@ -144,8 +144,9 @@ class TestGeneratedCountry:
         assert 10_000 <= created["progress changes"] <= 40_000
         assert Activity.objects.values("office").distinct().count() == 50
         kinds = Counter(Activity.objects.values_list("kind", flat=True))
-        assert kinds.most_common(1)[0][0] == Activity.Kind.JOINT_SESSION
-        assert {kind for kind, _count in kinds.most_common(4)} >= {
+        # Joint sessions and venues lead: the held sessions of the calendar are activities too (issue 14).
+        assert kinds.most_common(1)[0][0] in {Activity.Kind.JOINT_SESSION, Activity.Kind.VENUE}
+        assert {kind for kind, _count in kinds.most_common(5)} >= {
             Activity.Kind.BRIEFING,
             Activity.Kind.EXCHANGE_MEETING,
         }
