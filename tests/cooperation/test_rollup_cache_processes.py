@@ -143,7 +143,10 @@ def _write_through(server: Server, cookies: dict) -> str:
     assert status == 200
     form = next(form for form in stage_forms(html, "012033") if form["item"] == "1-1")
     values = dict(form["fields"])
-    values["stage"] = next(s for s in ("considering", "arranging") if s != form["fields"].get("stage"))
+    # Always a step up the ladder: a step back would need a reason (issue 16), and the backends share one database.
+    ladder = ["not_started", "considering", "arranging", "done", "established"]
+    current = form["fields"].get("stage") or "not_started"
+    values["stage"] = ladder[ladder.index(current) + 1]
     status, _html = server.request("POST", form["action"], cookies, values)
     assert status == 302, status
     return values["stage"]
