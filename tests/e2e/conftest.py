@@ -222,3 +222,10 @@ def scenario(master, hq, center_sapporo, lg_otaru):
     outcome = survey_apply(content=survey, file_name="北海道調査票.csv", by=hq)
     assert outcome.applied, outcome.plan.problems
     return SimpleNamespace(activity=activity, referral=referral, batch=outcome.batch, otaru=otaru)
+
+
+@pytest.fixture(autouse=True)
+def _rollups_computed_fresh(settings):
+    """The pages as computed: the roll-up cache has its own tests (two processes, every write), and the
+    live server's thread would otherwise keep entries of an earlier test's database."""
+    settings.ROLLUP_CACHE = False
