@@ -282,7 +282,7 @@ def session_hold(
     not yet adopted 2-2 moves to 実施 with it as evidence.
     """
     require(by, SESSION_PLAN, session.office_id)
-    session = Session.objects.select_for_update().select_related("office", "venue").get(pk=session.pk)
+    session = Session.objects.select_for_update(of=("self",)).select_related("office", "venue").get(pk=session.pk)
     errors: list = []
     if session.kind == Kind.SPECIAL_OFFICE:
         errors.append(_("A special office records its cases per day instead."))

@@ -26,6 +26,20 @@ EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "8"))
 ROLES = ["hq", "viewer_hq", "center_sapporo", "lg_otaru"]
 
 
+@pytest.fixture(autouse=True)
+def _connection_kept_open_between_requests():
+    """The WSGI app closes the database connection after each request, as in production; the test's
+    transaction lives on that connection, so keep it open the way Django's own test client does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def role_tokens(request, master):
     users = {role: request.getfixturevalue(role) for role in ROLES}
