@@ -212,31 +212,28 @@ class _LazyModel:
 MUNICIPALITY = _LazyModel("Municipality")
 OFFICE = _LazyModel("Office")
 
-PROGRESS_CHANGE = register(
-    "progress.change",
-    _("change the progress"),
-    lambda user, target: _exists("Municipality", _municipality_write_q(user), target),
-    model=MUNICIPALITY,
-    q=_municipality_write_q,
-)
-ACTIVITY_LOG = register(
+
+def register_scoped(action: str, label, model: _LazyModel, q, *, without_target=None) -> str:
+    """Register the common shape of rule: a target is allowed when it lies in ``q(user)`` (a ``Q`` on
+    ``model``); without a target, ``without_target(user)`` answers (refused when not given)."""
+
+    def check(user, target) -> bool:
+        if target is None:
+            return bool(without_target(user)) if without_target is not None else False
+        return _exists(model.name, q(user), target)
+
+    return register(action, label, check, model=model, q=q)
+
+
+PROGRESS_CHANGE = register_scoped("progress.change", _("change the progress"), MUNICIPALITY, _municipality_write_q)
+ACTIVITY_LOG = register_scoped(
     "activity.log",
     _("log activities"),
-    lambda user, target: (
-        scopes.is_ministry_staff(user, write=True)
-        if target is None
-        else _exists("Office", _office_write_q(user), target)
-    ),
-    model=OFFICE,
-    q=_office_write_q,
+    OFFICE,
+    _office_write_q,
+    without_target=lambda user: scopes.is_ministry_staff(user, write=True),
 )
-ACTIVITY_CHANGE = register(
-    "activity.change",
-    _("change activities"),
-    lambda user, target: _exists("Office", _office_write_q(user), target),
-    model=OFFICE,
-    q=_office_write_q,
-)
+ACTIVITY_CHANGE = register_scoped("activity.change", _("change activities"), OFFICE, _office_write_q)
 SURVEY_IMPORT = register(
     "survey.import",
     _("import surveys"),

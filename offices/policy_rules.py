@@ -19,6 +19,7 @@ from offices.policies import (
     _signed_in,
     can,
     register,
+    register_scoped,
 )
 
 __all__ = [
@@ -105,34 +106,20 @@ def _may_report(user, disaster) -> bool:
 
 PREFECTURE = _LazyModel("Prefecture")
 
-SESSION_PLAN = register(
+SESSION_PLAN = register_scoped(
     "session.plan",
     _("plan consultation sessions"),
-    lambda user, target: (
-        scopes.is_ministry_staff(user, write=True)
-        if target is None
-        else _exists("Office", _office_write_q(user), target)
-    ),
-    model=OFFICE,
-    q=_office_write_q,
+    OFFICE,
+    _office_write_q,
+    without_target=lambda user: scopes.is_ministry_staff(user, write=True),
 )
-SESSION_CONFIRM = register(
-    "session.confirm",
-    _("confirm consultation sessions"),
-    lambda user, target: _exists("Municipality", _local_officer_q(user), target),
-    model=MUNICIPALITY,
-    q=_local_officer_q,
-)
-SESSION_PROPOSE = register(
+SESSION_CONFIRM = register_scoped("session.confirm", _("confirm consultation sessions"), MUNICIPALITY, _local_officer_q)
+SESSION_PROPOSE = register_scoped(
     "session.propose",
     _("propose consultation sessions"),
-    lambda user, target: (
-        bool(_local_officer_q(user) != scopes.NOTHING)
-        if target is None
-        else _exists("Municipality", _local_officer_q(user), target)
-    ),
-    model=MUNICIPALITY,
-    q=_local_officer_q,
+    MUNICIPALITY,
+    _local_officer_q,
+    without_target=lambda user: bool(_local_officer_q(user) != scopes.NOTHING),
 )
 DISASTER_DECLARE = register(
     "disaster.declare",
@@ -144,12 +131,8 @@ DISASTER_DECLARE = register(
     q=_declare_q,
 )
 DISASTER_REPORT = register("disaster.report", _("report special consultation offices"), _may_report)
-PREPAREDNESS_RECORD = register(
-    "preparedness.record",
-    _("record disaster preparedness"),
-    lambda user, target: _exists("Municipality", _municipality_write_q(user), target),
-    model=MUNICIPALITY,
-    q=_municipality_write_q,
+PREPAREDNESS_RECORD = register_scoped(
+    "preparedness.record", _("record disaster preparedness"), MUNICIPALITY, _municipality_write_q
 )
 
 
@@ -299,38 +282,26 @@ PROGRESS_CORRECT = register(
 # commissioner.import     —                             ministry staff who may write (rows: commissioner.manage)
 # Contact details are a matter of seeing, not doing: offices.scopes.is_ministry_staff.
 
-COMMISSIONER_MANAGE = register(
+COMMISSIONER_MANAGE = register_scoped(
     "commissioner.manage",
     _("maintain the commissioner register"),
-    lambda user, target: (
-        scopes.is_ministry_staff(user, write=True)
-        if target is None
-        else _exists("Municipality", _ministry_municipality_q(user), target)
-    ),
-    model=MUNICIPALITY,
-    q=_ministry_municipality_q,
+    MUNICIPALITY,
+    _ministry_municipality_q,
+    without_target=lambda user: scopes.is_ministry_staff(user, write=True),
 )
-COMMISSIONER_RECOMMEND = register(
+COMMISSIONER_RECOMMEND = register_scoped(
     "commissioner.recommend",
     _("recommend commissioners"),
-    lambda user, target: (
-        scopes.can_write_anything(user)
-        if target is None
-        else _exists("Municipality", _municipality_write_q(user), target)
-    ),
-    model=MUNICIPALITY,
-    q=_municipality_write_q,
+    MUNICIPALITY,
+    _municipality_write_q,
+    without_target=lambda user: scopes.can_write_anything(user),
 )
-COMMISSIONER_AWARD = register(
+COMMISSIONER_AWARD = register_scoped(
     "commissioner.award",
     _("record awards to commissioners"),
-    lambda user, target: (
-        scopes.can_write_anything(user)
-        if target is None
-        else _exists("Municipality", _municipality_write_q(user), target)
-    ),
-    model=MUNICIPALITY,
-    q=_municipality_write_q,
+    MUNICIPALITY,
+    _municipality_write_q,
+    without_target=lambda user: scopes.can_write_anything(user),
 )
 COMMISSIONER_IMPORT = register(
     "commissioner.import",
