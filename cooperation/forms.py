@@ -55,7 +55,7 @@ class ProgressUpdateForm(forms.Form):
         help_text=_("Required for “Not feasible for now” and for a move back down the ladder: give the reason."),
     )
 
-    def __init__(self, *args, progress, **kwargs):
+    def __init__(self, *args, progress, meanings=None, **kwargs):
         self.progress = progress
         kwargs.setdefault("auto_id", f"id_p{progress.pk}_%s")
         kwargs.setdefault(
@@ -66,7 +66,7 @@ class ProgressUpdateForm(forms.Form):
         self.fields["effective_date"].widget.attrs["max"] = today().isoformat()
         from cooperation.yearly.meanings import stage_help  # what each stage means for this item (issue 15)
 
-        self.fields["stage"].help_text = stage_help(progress.item_id)
+        self.fields["stage"].help_text = stage_help(progress.item_id, table=meanings)
 
     def clean_effective_date(self):
         return _not_in_future(self.cleaned_data["effective_date"], _("The date lies in the future."))

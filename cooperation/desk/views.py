@@ -1,10 +1,14 @@
 """Center desk (センター業務画面): what each local government of the jurisdiction could do next."""
 
+from typing import NamedTuple
+
 from django.db.models import Prefetch, Q
+from django.utils.safestring import mark_safe
 from django.views.generic import DetailView
 
 from cooperation import fiscal
 from cooperation.caching import rollups
+from cooperation.desk.rendering import desk_rows_html
 from cooperation.desk.selectors import RECENT_ACTIVITIES, desk_rows
 from cooperation.mixins import ScopedMixin
 from cooperation.models import Activity, Referral
@@ -12,6 +16,14 @@ from offices import policies
 from offices.models import Municipality, Office
 
 ACTIVITY_MUNICIPALITIES = Activity.municipalities.through
+
+
+class DeskTable(NamedTuple):
+    """The jurisdiction table as cached: its rows' markup, how many local governments, how many with stale items."""
+
+    html: str
+    count: int
+    stale_count: int
 
 
 class OfficeDeskView(ScopedMixin, DetailView):
@@ -34,18 +46,28 @@ class OfficeDeskView(ScopedMixin, DetailView):
             "municipalities", queryset=Municipality.objects.visible_to(user).order_by("lg_code")
         )
         activities = Activity.objects.visible_to(user).filter(office=office).select_related("item")
-        rows = rollups.cached(
-            "desk_rows",
-            lambda: desk_rows(user, office, today=today),
+        may_write = policies.can(user, policies.ACTIVITY_LOG, office)
+
+        def jurisdiction():
+            rows = desk_rows(user, office, today=today)
+            html = desk_rows_html(rows, office=office, may_write=may_write)
+            return DeskTable(html=str(html), count=len(rows), stale_count=sum(1 for row in rows if row.stale))
+
+        # The rendered rows are what is kept: cheaper to read back than the rows' model instances.
+        table = rollups.cached(
+            "desk_table",
+            jurisdiction,
             user=user,
             depends=rollups.desk_depends(office),
             office=office.pk,
             today=today,
+            may_write=may_write,
         )
         context.update(
             today=today,
-            rows=rows,
-            may_write=policies.can(user, policies.ACTIVITY_LOG, office),
+            jurisdiction_rows=mark_safe(table.html),
+            jurisdiction_count=table.count,
+            may_write=may_write,
             overdue=activities.filter(follow_up_on__lt=today, follow_up_done=False)
             .prefetch_related(visible_municipalities)
             .order_by("follow_up_on", "id"),
@@ -63,6 +85,6 @@ class OfficeDeskView(ScopedMixin, DetailView):
             .select_related("item")
             .prefetch_related(visible_municipalities)
             .order_by("-date", "-id")[:RECENT_ACTIVITIES],
-            stale_count=sum(1 for row in rows if row.stale),
+            stale_count=table.stale_count,
         )
         return context

@@ -187,6 +187,12 @@ class ProgressChangeFilter(ScopedFilterSet):
         empty_label=ALL,
         field_name="progress__municipality__office",
     )
+    municipality = filters.CharFilter(
+        label=_("Local government code"),
+        field_name="progress__municipality__lg_code",
+        max_length=6,
+        help_text=_("Six digits, e.g. 012033 for 小樽市."),
+    )
     date_from = filters.DateFilter(
         label=_("Effective from"), field_name="effective_date", lookup_expr="gte", widget=date_input()
     )
@@ -196,4 +202,4 @@ class ProgressChangeFilter(ScopedFilterSet):
 
     class Meta:
         model = ProgressChange
-        fields = ["item", "to_stage", "prefecture", "office", "date_from", "date_to"]
+        fields = ["item", "to_stage", "prefecture", "office", "municipality", "date_from", "date_to"]

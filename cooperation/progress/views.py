@@ -35,6 +35,9 @@ def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None
     """Everything the page shows, in a fixed number of queries; ``bound`` replaces one item's blank form."""
     progresses = list(_applicable_progresses(municipality))
     may_edit = policies.can(user, policies.PROGRESS_CHANGE, municipality)
+    from cooperation.yearly.meanings import meanings_table  # what each stage means, read once for every form
+
+    meanings = meanings_table() if may_edit else None
     rows = []
     for progress in progresses:
         form = None
@@ -42,7 +45,7 @@ def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None
             form = bound
             progress = bound.progress
         elif may_edit:
-            form = ProgressUpdateForm(progress=progress)
+            form = ProgressUpdateForm(progress=progress, meanings=meanings)
         rows.append((progress, form))
     activities = (
         Activity.objects.visible_to(user)
@@ -51,6 +54,12 @@ def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None
         .order_by("-date", "-id")
     )
     referrals = Referral.objects.visible_to(user).filter(municipality=municipality).order_by("-received_on", "-id")
+    history = (
+        ProgressChange.objects.filter(progress__municipality=municipality)
+        .select_related("progress__item", "recorded_by", "activity", "referral", "import_batch", "corrects")
+        .annotate(is_corrected=Exists(ProgressChange.objects.filter(corrects=OuterRef("pk"))))
+        .order_by("-effective_date", "-recorded_at", "-id")
+    )
     return {
         "object": municipality,
         "office_writable": policies.can(user, policies.ACTIVITY_LOG, municipality.office),
@@ -59,10 +68,9 @@ def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None
         "rows": rows,
         "may_edit": may_edit,
         "bound": bound,
-        "history": ProgressChange.objects.filter(progress__municipality=municipality)
-        .select_related("progress__item", "recorded_by", "activity", "referral", "import_batch", "corrects")
-        .annotate(is_corrected=Exists(ProgressChange.objects.filter(corrects=OuterRef("pk"))))
-        .order_by("-effective_date", "-recorded_at", "-id"),
+        # The latest changes; the whole history is the history list filtered by this local government.
+        "history": history[:RECENT_LIMIT],
+        "history_count": history.count(),
         "activities": activities[:RECENT_LIMIT],
         "activity_count": activities.count(),
         "referrals": referrals[:RECENT_LIMIT],

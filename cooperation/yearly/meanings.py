@@ -82,13 +82,22 @@ def _cached_table() -> dict[int, list[tuple[str, str, str, bool]]]:
     return table
 
 
-def stage_help(item_id: int) -> str:
-    """The help text of a stage field: what each stage means for this item, in stage order."""
+def meanings_table() -> dict[int, list[tuple[str, str, str, bool]]]:
+    """The stage meanings of every item, for ``stage_help(…, table=…)``."""
+    return _cached_table()
+
+
+def stage_help(item_id: int, *, table: dict | None = None) -> str:
+    """The help text of a stage field: what each stage means for this item, in stage order.
+
+    ``table`` is ``meanings_table()`` when a page builds several forms (read from the cache once).
+    """
     from django.utils.translation import get_language
     from django.utils.translation import gettext as _
 
     english = (get_language() or "ja").startswith("en")
-    entries = {stage: (ja, en, applies) for stage, ja, en, applies in _cached_table().get(item_id, [])}
+    table = _cached_table() if table is None else table
+    entries = {stage: (ja, en, applies) for stage, ja, en, applies in table.get(item_id, [])}
     parts = []
     for stage, label in Stage.choices:
         if stage not in entries:

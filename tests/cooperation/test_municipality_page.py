@@ -313,6 +313,30 @@ def test_page_runs_a_bounded_number_of_queries(otaru, hakodate_city, client_for,
     _busy(hakodate_city, activities=8, referrals=6)
     client = client_for(hq)
     client.get(page(otaru))
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         client.get(page(hakodate_city))
     assert _queries(client, page(otaru)) == _queries(client, page(hakodate_city))
+
+
+def test_history_shows_the_latest_thirty_changes_and_links_to_the_whole_history(
+    otaru, hakodate_city, client_for, center_sapporo, hq
+):
+    ladder = [Stage.CONSIDERING, Stage.ARRANGING, Stage.DONE]
+    for step in range(33):
+        move(otaru, ["1-1", "1-2", "2-1"][step % 3], ladder[(step // 3) % 3], days_ago=100 - step, note=f"変更{step}")
+    move(hakodate_city, "1-1", Stage.CONSIDERING, note="函館の変更")
+    html = client_for(center_sapporo).get(page(otaru)).content.decode()
+    timeline = html.split('id="history-heading"')[1].split('id="activities-heading"')[0]
+    assert timeline.count("<li>") == 30
+    assert "変更32" in timeline and "変更2<" not in timeline  # newest first, the three oldest left out
+    assert "変更33件のうち最新の30件です。" in timeline
+    link = f"/history/?municipality={otaru.lg_code}"
+    assert link in timeline
+    listed = client_for(hq).get(link).content.decode()
+    assert "変更0" in listed and "函館の変更" not in listed
+
+
+def test_history_of_a_few_changes_has_no_link_to_more(otaru, client_for, center_sapporo):
+    move(otaru, "1-1", Stage.CONSIDERING)
+    timeline = client_for(center_sapporo).get(page(otaru)).content.decode().split('id="history-heading"')[1]
+    assert "/history/?municipality=" not in timeline.split('id="activities-heading"')[0]
