@@ -26,6 +26,33 @@ class DeskTable(NamedTuple):
     stale_count: int
 
 
+def recent_activities(user, office):
+    """The latest activities of the center, and those another center logged with local governments it serves.
+
+    Finding the others means reading every activity of the jurisdiction's
+    local governments (thousands of rows after ten years), so their ids are
+    kept in the roll-up cache with the desk's generations (an activity
+    touching the prefecture's local governments bumps them). An OR of both
+    sides in one query made the database join every activity of the country.
+    """
+    visible = Activity.objects.visible_to(user).order_by("-date", "-id")
+    own = visible.filter(office=office).values("pk")[:RECENT_ACTIVITIES]
+    others = rollups.cached(
+        "desk_other_activities",
+        lambda: list(
+            visible.filter(
+                pk__in=ACTIVITY_MUNICIPALITIES.objects.filter(municipality__office=office).values("activity")
+            )
+            .exclude(office=office)
+            .values_list("pk", flat=True)[:RECENT_ACTIVITIES]
+        ),
+        user=user,
+        depends=rollups.desk_depends(office),
+        office=office.pk,
+    )
+    return visible.filter(Q(pk__in=own) | Q(pk__in=others))
+
+
 class OfficeDeskView(ScopedMixin, DetailView):
     """Visible to ministry staff whose scope covers the center; everyone else gets a 404."""
 
@@ -77,11 +104,7 @@ class OfficeDeskView(ScopedMixin, DetailView):
             .select_related("municipality")
             .order_by("received_on", "id"),
             # Also those another center logged with local governments this center serves (a 北海道-wide meeting).
-            recent=Activity.objects.visible_to(user)
-            .filter(
-                Q(office=office)
-                | Q(pk__in=ACTIVITY_MUNICIPALITIES.objects.filter(municipality__office=office).values("activity"))
-            )
+            recent=recent_activities(user, office)
             .select_related("item")
             .prefetch_related(visible_municipalities)
             .order_by("-date", "-id")[:RECENT_ACTIVITIES],

@@ -256,3 +256,22 @@ def test_desk_runs_the_same_queries_for_a_large_and_a_small_center(client_for, h
     with django_assert_max_num_queries(17):
         client.get(desk("sapporo"))
     assert _queries(client, desk("sapporo")) == _queries(client, desk("toyama"))
+
+
+def test_recent_activities_include_those_another_center_logged_with_its_local_governments(
+    client_for, center_sapporo, otaru, hakodate_city
+):
+    sapporo, hakodate = Office.objects.get(code="sapporo"), Office.objects.get(code="hakodate")
+    log_activity(sapporo, [otaru], title="札幌の説明会", days_ago=3)
+    log_activity(hakodate, [hakodate_city], title="函館だけの説明会", days_ago=2)
+    client = client_for(center_sapporo)
+
+    def recent():
+        html = client.get(desk("sapporo")).content.decode()
+        return html.split('id="recent-heading"')[1]
+
+    first = recent()
+    assert "札幌の説明会" in first and "函館だけの説明会" not in first
+    # A 北海道-wide meeting logged by another center with 小樽市: shown on the very next request.
+    log_activity(hakodate, [otaru, hakodate_city], title="全道の意見交換会", days_ago=1)
+    assert "全道の意見交換会" in recent()
