@@ -222,6 +222,48 @@ def stage_tally(progress, *, user, region, as_of, today):
     return reports.StageTally({key: count for part in parts.values() for key, count in part.items()})
 
 
+def per_prefecture(name: str, compute, *, user, region, **params):
+    """``{prefecture id: value}`` over the prefectures ``user`` sees whole (within ``region``), or None.
+
+    Each prefecture's value is cached under its own generation, so a change in
+    北海道 recomputes 北海道's value only; ``compute(prefecture_ids)`` returns the
+    values of the missing ones in one go (a prefecture it leaves out counts as
+    None). None when the user's scope is not a union of whole prefectures or
+    the cache is off: the caller then computes the figure directly.
+    """
+    prefectures = whole_prefectures(user) if enabled() else None
+    if prefectures is None:
+        return None
+    if region is not None:
+        inside = set(_region_prefecture_ids(region.pk))
+        prefectures = [(pk, code) for pk, code in prefectures if pk in inside]
+    cache = caches[generations.CACHE_ALIAS]
+    try:
+        tokens = generations.tokens([generations.MASTER, *(generations.prefecture(pk) for pk, _code in prefectures)])
+        language = translation.get_language()
+        keys = {
+            pk: f"rollup:{name}-part:"
+            + _digest(
+                (code, sorted(params.items()), language, tokens[generations.MASTER], tokens[generations.prefecture(pk)])
+            )
+            for pk, code in prefectures
+        }
+        found = cache.get_many(list(keys.values()))
+    except Exception:
+        logger.exception("Roll-up cache unreachable; computing %s", name)
+        return None
+    values = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in keys if pk not in values]
+    if missing:
+        fresh = compute(missing)
+        values.update({pk: fresh.get(pk) for pk in missing})
+        try:
+            cache.set_many({keys[pk]: values[pk] for pk in missing}, timeout=ENTRY_TIMEOUT)
+        except Exception:
+            logger.exception("Roll-up cache unreachable; %s parts not stored", name)
+    return values
+
+
 def fragment_key(name: str, *, user, depends: Iterable[str], **params) -> str:
     """The key of a rendered fragment (``{% rollupcache %}``), or "" when the cache is off or unreachable."""
     if not enabled():

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cooperation.caching import rollups
 from cooperation.models import Activity, ProgressChange, Referral, Stage
 from cooperation.progress.models import applicable_q
 from cooperation.reporting import rollups as reports
@@ -161,10 +162,36 @@ def dashboard_figures(
     )
     if item is not None:
         changes = changes.filter(progress__item=item)
-    moved = changes.aggregate(
-        entered=Count("pk", filter=Q(to_stage__in=adopted) & ~Q(from_stage__in=adopted)),
-        left=Count("pk", filter=Q(from_stage__in=adopted) & ~Q(to_stage__in=adopted)),
+    crossing = {
+        "entered": Count("pk", filter=Q(to_stage__in=adopted) & ~Q(from_stage__in=adopted)),
+        "left": Count("pk", filter=Q(from_stage__in=adopted) & ~Q(to_stage__in=adopted)),
+    }
+
+    def by_prefecture(prefecture_ids):
+        rows = (
+            changes.filter(progress__municipality__prefecture__in=prefecture_ids)
+            .order_by()
+            .values("progress__municipality__prefecture")
+            .annotate(**crossing)
+            .values_list("progress__municipality__prefecture", "entered", "left")
+        )
+        return {prefecture_id: (entered, left) for prefecture_id, entered, left in rows}
+
+    # Headquarters and bureaus: kept per prefecture, so a change in one prefecture recounts only its part.
+    parts = rollups.per_prefecture(
+        "moved-since-year-end",
+        by_prefecture,
+        user=user,
+        region=region,
+        item=item and item.pk,
+        baseline=baseline_date,
+        as_of=as_of,
     )
+    if parts is None:
+        moved = changes.aggregate(**crossing)
+    else:
+        counted = [part for part in parts.values() if part is not None]
+        moved = {"entered": sum(part[0] for part in counted), "left": sum(part[1] for part in counted)}
     baseline = reports.Share(adoption.adopted - moved["entered"] + moved["left"], adoption.total)
     open_referrals = (
         Referral.objects.visible_to(user)

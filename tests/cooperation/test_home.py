@@ -163,3 +163,30 @@ def test_viewer_navigation_has_no_grid(client_for, viewer_hq):
     links = nav_links(client_for(viewer_hq).get(reverse("cooperation:dashboard")))
     assert reverse("cooperation:progress_grid") not in links
     assert reverse("offices:user_list") not in links
+
+
+def test_change_since_fiscal_year_end_is_recounted_only_for_the_prefecture_that_changed(
+    client_for, hq, otaru, monkeypatch
+):
+    from cooperation.caching import rollups
+    from cooperation.reporting import rollups as reports
+
+    client = client_for(hq)
+    before = client.get(HOME).context["figures"]
+    recounted = []
+    original = rollups.per_prefecture
+
+    def spy(name, compute, **kwargs):
+        return original(name, lambda ids: recounted.append(sorted(ids)) or compute(ids), **kwargs)
+
+    monkeypatch.setattr(rollups, "per_prefecture", spy)
+    assert client.get(HOME).context["figures"].baseline == before.baseline
+    assert recounted == [], "every prefecture's part came from the cache"
+    progress = Progress.objects.get(municipality=otaru, item__code="1-1")
+    progress_update(progress=progress, stage=Stage.DONE, by=None)
+    after = client.get(HOME).context["figures"]
+    assert recounted == [[otaru.prefecture_id]]
+    assert after.adoption.adopted == before.adoption.adopted + 1
+    assert after.baseline == before.baseline  # the change entered 実施 after the year end
+    shares = reports.stage_tally(Progress.objects.all(), as_of=after.baseline_date, today=fiscal.today()).shares()
+    assert after.baseline.adopted == sum(share.adopted for share in shares.values())
