@@ -29,28 +29,26 @@ class DeskTable(NamedTuple):
 def recent_activities(user, office):
     """The latest activities of the center, and those another center logged with local governments it serves.
 
-    Finding the others means reading every activity of the jurisdiction's
-    local governments (thousands of rows after ten years), so their ids are
-    kept in the roll-up cache with the desk's generations (an activity
-    touching the prefecture's local governments bumps them). An OR of both
-    sides in one query made the database join every activity of the country.
+    Finding them reads every activity of the jurisdiction's local governments
+    (thousands of rows after ten years; no plan of one query avoids it), so
+    the ids of the latest are kept in the roll-up cache with the desk's
+    generations: logging, changing or cancelling an activity with one of the
+    prefecture's local governments or by one of its centers bumps them.
     """
     visible = Activity.objects.visible_to(user).order_by("-date", "-id")
-    own = visible.filter(office=office).values("pk")[:RECENT_ACTIVITIES]
-    others = rollups.cached(
-        "desk_other_activities",
+    ids = rollups.cached(
+        "desk_recent_activities",
         lambda: list(
             visible.filter(
-                pk__in=ACTIVITY_MUNICIPALITIES.objects.filter(municipality__office=office).values("activity")
-            )
-            .exclude(office=office)
-            .values_list("pk", flat=True)[:RECENT_ACTIVITIES]
+                Q(office=office)
+                | Q(pk__in=ACTIVITY_MUNICIPALITIES.objects.filter(municipality__office=office).values("activity"))
+            ).values_list("pk", flat=True)[:RECENT_ACTIVITIES]
         ),
         user=user,
         depends=rollups.desk_depends(office),
         office=office.pk,
     )
-    return visible.filter(Q(pk__in=own) | Q(pk__in=others))
+    return visible.filter(pk__in=ids)
 
 
 class OfficeDeskView(ScopedMixin, DetailView):
