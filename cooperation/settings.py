@@ -178,6 +178,9 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_AGE", str(8 * 60 * 60)))
 SESSION_REFRESH_SECONDS = 300
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Sessions are kept in the database and read through the shared cache (Redis in production): a page
+# reads its session without a query; signing out removes it from both.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Failed logins per account (and per client address: see the issue 11 block) before a lock-out.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))

@@ -6,6 +6,7 @@ import time
 from http import HTTPStatus
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.sessions.models import Session
 from django.core import mail
@@ -129,9 +130,13 @@ def test_session_cookie_ends_with_the_browser(center_sapporo):
 
 def test_expired_session_sends_the_user_back_to_sign_in(center_sapporo):
     client, _response = sign_in("center-sapporo")
-    Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() - timezone.timedelta(seconds=1)
-    )
+    key = client.session.session_key
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
+    # The cached copy is stored for the session's age, so it lapses at the same moment.
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+    from django.core.cache import caches
+
+    caches[settings.SESSION_CACHE_ALIAS].delete(KEY_PREFIX + key)
     response = client.get(reverse("cooperation:home"))
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"].startswith(reverse("login"))
