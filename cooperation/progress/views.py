@@ -18,7 +18,7 @@ from cooperation.progress.services import ProgressConflict, progress_update
 from offices import policies
 from offices.models import Municipality, Office
 
-RECENT_LIMIT = 30
+RECENT_LIMIT = 10  # the latest of each list; the list pages hold the rest
 
 
 def _applicable_progresses(municipality):

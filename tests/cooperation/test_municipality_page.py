@@ -14,6 +14,7 @@ from cooperation.activities.services import activity_create
 from cooperation.fiscal import today
 from cooperation.models import ImportBatch, Progress, ProgressChange, Stage
 from cooperation.progress.services import StageChange, progress_update, progress_update_many
+from cooperation.progress.views import RECENT_LIMIT
 from cooperation.referrals.services import referral_create
 
 pytestmark = pytest.mark.django_db
@@ -318,18 +319,19 @@ def test_page_runs_a_bounded_number_of_queries(otaru, hakodate_city, client_for,
     assert _queries(client, page(otaru)) == _queries(client, page(hakodate_city))
 
 
-def test_history_shows_the_latest_thirty_changes_and_links_to_the_whole_history(
+def test_history_shows_the_latest_changes_and_links_to_the_whole_history(
     otaru, hakodate_city, client_for, center_sapporo, hq
 ):
     ladder = [Stage.CONSIDERING, Stage.ARRANGING, Stage.DONE]
-    for step in range(33):
+    total = RECENT_LIMIT + 3
+    for step in range(total):
         move(otaru, ["1-1", "1-2", "2-1"][step % 3], ladder[(step // 3) % 3], days_ago=100 - step, note=f"変更{step}")
     move(hakodate_city, "1-1", Stage.CONSIDERING, note="函館の変更")
     html = client_for(center_sapporo).get(page(otaru)).content.decode()
     timeline = html.split('id="history-heading"')[1].split('id="activities-heading"')[0]
-    assert timeline.count("<li>") == 30
-    assert "変更32" in timeline and "変更2<" not in timeline  # newest first, the three oldest left out
-    assert "変更33件のうち最新の30件です。" in timeline
+    assert timeline.count("<li>") == RECENT_LIMIT
+    assert f"変更{total - 1}<" in timeline and "変更2<" not in timeline  # newest first, the three oldest left out
+    assert f"変更{total}件のうち最新の{RECENT_LIMIT}件です。" in timeline
     link = f"/history/?municipality={otaru.lg_code}"
     assert link in timeline
     listed = client_for(hq).get(link).content.decode()
@@ -340,3 +342,16 @@ def test_history_of_a_few_changes_has_no_link_to_more(otaru, client_for, center_
     move(otaru, "1-1", Stage.CONSIDERING)
     timeline = client_for(center_sapporo).get(page(otaru)).content.decode().split('id="history-heading"')[1]
     assert "/history/?municipality=" not in timeline.split('id="activities-heading"')[0]
+
+
+def test_activities_show_the_latest_with_a_link_to_every_activity_of_the_local_government(
+    otaru, client_for, center_sapporo
+):
+    _busy(otaru, activities=RECENT_LIMIT + 2, referrals=0)
+    html = client_for(center_sapporo).get(page(otaru)).content.decode()
+    section = html.split('id="activities-heading"')[1].split("</section>")[0]
+    assert section.count("説明会 ") == RECENT_LIMIT
+    link = f"/activities/?municipality={otaru.lg_code}"
+    assert link in section
+    listed = client_for(center_sapporo).get(link).content.decode()
+    assert f"説明会 {RECENT_LIMIT + 1}" in listed
