@@ -258,9 +258,11 @@ def test_desk_runs_the_same_queries_for_a_large_and_a_small_center(client_for, h
     assert _queries(client, desk("sapporo")) == _queries(client, desk("toyama"))
 
 
+@pytest.mark.parametrize("cache", [True, False], ids=["cached", "computed"])
 def test_recent_activities_include_those_another_center_logged_with_its_local_governments(
-    client_for, center_sapporo, otaru, hakodate_city
+    client_for, center_sapporo, otaru, hakodate_city, cache, settings
 ):
+    settings.ROLLUP_CACHE = cache
     sapporo, hakodate = Office.objects.get(code="sapporo"), Office.objects.get(code="hakodate")
     log_activity(sapporo, [otaru], title="札幌の説明会", days_ago=3)
     log_activity(hakodate, [hakodate_city], title="函館だけの説明会", days_ago=2)
