@@ -84,7 +84,7 @@ class ReferralFileForm(PersonalInformationMixin, ReferralForm):
     not_personal = _not_personal_field()
 
     class Meta(ReferralForm.Meta):
-        fields = ["direction", *ReferralForm.Meta.fields]
+        fields = ["direction", "commissioner", *ReferralForm.Meta.fields]
 
     def __init__(self, *args, user, municipality=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
