@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from cooperation.commissioners.services import commissioner_create, commissioner_end
 from cooperation.fiscal import fiscal_year, today
@@ -160,6 +161,13 @@ def test_a_town_refers_to_its_commissioner_and_the_center_records_the_steps(
         assert no_contact_details(detail) and no_contact_details(listed)
 
 
+def test_the_center_desk_lists_open_referrals_to_its_commissioners_by_name(client_for, center_sapporo, otaru, sato):
+    filed(otaru, sato)
+    desk = client_for(center_sapporo).get(reverse("cooperation:office_desk", kwargs={"code": "sapporo"}), **ENGLISH)
+    section = desk.content.decode().split('id="referrals-heading"')[1].split("</section>")[0]
+    assert "local government → commissioner (佐藤 和夫)" in section and no_contact_details(section)
+
+
 def test_the_town_edits_and_withdraws_until_the_center_acknowledges(client_for, lg_otaru, center_sapporo, otaru, sato):
     referral = filed(otaru, sato, by=lg_otaru)
     town = client_for(lg_otaru)
@@ -173,6 +181,7 @@ def test_the_town_edits_and_withdraws_until_the_center_acknowledges(client_for, 
     assert Referral.objects.get(pk=second.pk).withdrawn
 
 
+@translation.override("en")
 def test_a_retired_commissioner_or_one_of_another_area_is_refused(otaru, lg_otaru, retired, sapporo_commissioner):
     with pytest.raises(ValidationError, match="not serving"):
         filed(otaru, retired, by=lg_otaru)
