@@ -53,6 +53,9 @@ class CommissionerChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
+MAX_AREAS_LISTED = 200
+
+
 def commissioner_choices(user, municipalities):
     """The serving commissioners the user sees who work in one of ``municipalities``: name and area only."""
     return (
@@ -92,10 +95,13 @@ class ReferralFileForm(PersonalInformationMixin, ReferralForm):
             role.kind in {"headquarters", "bureau", "center"} and not role.read_only for role in user.scope_roles
         )
         areas = [municipality] if municipality is not None else self.fields["municipality"].queryset
+        # Headquarters may file for the whole country: its ~5,000 commissioners are offered from the
+        # local government's page (``?municipality=``), which names the area first.
+        too_many = municipality is None and self.fields["municipality"].queryset.count() > MAX_AREAS_LISTED
         commissioners = commissioner_choices(user, areas)
         self.fields["commissioner"].queryset = commissioners
         self.fields["commissioner"].with_area = municipality is None
-        self.has_commissioners = commissioners.exists()
+        self.has_commissioners = not too_many and commissioners.exists()
         choices = [(Referral.Direction.TO_CENTER, Referral.Direction.TO_CENTER.label)]
         if self.has_commissioners:
             choices.append((Referral.Direction.TO_COMMISSIONER, Referral.Direction.TO_COMMISSIONER.label))
@@ -119,6 +125,11 @@ class ReferralFileForm(PersonalInformationMixin, ReferralForm):
         self.fields["direction"].help_text = " ".join(str(text) for text in help_texts)
         if self.has_commissioners:
             self.no_commissioner_note = ""
+        elif too_many:
+            self.no_commissioner_note = _(
+                "To refer to a commissioner, open this form from the local government's page: "
+                "it offers the commissioners of its area."
+            )
         elif municipality is not None:
             self.no_commissioner_note = _(
                 "No serving commissioner is registered for the area of {name}, so the referral goes to the center."

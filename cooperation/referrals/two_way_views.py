@@ -50,6 +50,12 @@ class ReferralCreateView(base.ReferralCreateView):
         kwargs["municipality"] = self.municipality
         return kwargs
 
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.request.GET.get("direction") in Referral.Direction.values:
+            initial["direction"] = self.request.GET["direction"]
+        return initial
+
     def form_valid(self, form):
         data = form.cleaned_data
         try:

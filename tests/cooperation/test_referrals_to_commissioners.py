@@ -106,6 +106,16 @@ def test_center_staff_see_each_commissioner_with_their_area(client_for, center_s
     assert offered == ["札幌市: 高橋 博", "小樽市: 佐藤 和夫"]
 
 
+def test_headquarters_choose_the_local_government_first(client_for, hq, otaru, sato):
+    national = client_for(hq).get(CREATE, **ENGLISH)
+    assert 'name="commissioner"' not in national.content.decode()
+    assert "To refer to a commissioner, open this form from the local government" in national.content.decode()
+    page = client_for(hq).get(CREATE + "?municipality=012033&direction=to_commissioner")
+    form = page.context["form"]
+    assert [label for _value, label in form.fields["commissioner"].choices] == ["---------", "佐藤 和夫"]
+    assert 'value="to_commissioner" selected' in page.content.decode()
+
+
 def test_without_a_serving_commissioner_the_form_says_the_referral_goes_to_the_center(client_for, lg_otaru, retired):
     html = client_for(lg_otaru).get(CREATE, **ENGLISH).content.decode()
     assert 'value="to_commissioner"' not in html and 'name="commissioner"' not in html
