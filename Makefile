@@ -30,7 +30,9 @@ run: $(VENV)/.installed-run
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_master_data
 	$(BIN)/python manage.py setup_demo --years $(DEMO_YEARS)
-	@# The task worker (notification mail, digests) runs beside the server and stops with it.
+	@# The daily jobs (redaction, pruning, digests) are queued once; a second run finds them queued and adds nothing.
+	$(BIN)/python manage.py schedule_daily_tasks
+	@# The task worker (notification mail, the daily jobs) runs beside the server and stops with it.
 	$(BIN)/python manage.py db_worker --no-reload --queue-name '*' & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

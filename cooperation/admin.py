@@ -146,8 +146,8 @@ class ReferralEventInline(ReadOnlyInline):
 
 @admin.register(Referral)
 class ReferralAdmin(ReadOnlyAdmin):
-    list_display = ["received_on", "municipality", "office", "topic", "status", "outcome"]
-    list_filter = ["status", "outcome", "topic", "office__region", "office"]
+    list_display = ["received_on", "municipality", "office", "direction", "topic", "status", "outcome"]
+    list_filter = ["direction", "status", "outcome", "topic", "office__region", "office"]
     search_fields = ["municipality__name", "municipality__lg_code", "agency", "summary"]
     list_select_related = ["municipality", "office"]
     date_hierarchy = "received_on"

@@ -138,18 +138,21 @@ PREPAREDNESS_RECORD = register_scoped(
 
 # --- referrals (回付), both ways, and corrections (issue 16) --------------------------------------------------------
 #
-# A referral goes from a local government to its center (``to_center``) or from the center to a local
-# government (``to_municipality``). Each has two sides: the local side (the officers of that local
-# government: a municipality officer, or a prefecture officer for its own prefectural government) and the
-# center side (ministry staff whose write scope holds the local government). The receiving side
-# acknowledges, handles and closes; the filing side (or whoever filed it) edits or withdraws it until it is
-# acknowledged; either side reopens it. Targets are ``Referral`` rows (or, for ``referral.file``, an unsaved
-# one, or a local government for "to the center"); rules read ``direction``, ``status``, ``municipality_id``.
+# A referral goes from a local government to its center (``to_center``) or to a commissioner of its area
+# (``to_commissioner``), or from the center to a local government (``to_municipality``). Each has two sides:
+# the local side (the officers of that local government: a municipality officer, or a prefecture officer for
+# its own prefectural government) and the center side (ministry staff whose write scope holds the local
+# government). Commissioners have no accounts: the center side receives a referral to a commissioner and
+# records the commissioner's steps. The receiving side acknowledges, handles and closes; the filing side (or
+# whoever filed it) edits or withdraws it until it is acknowledged; either side reopens it. Targets are
+# ``Referral`` rows (or, for ``referral.file``, an unsaved one, or a local government for "to the center");
+# rules read ``direction``, ``status``, ``municipality_id``.
 #
 # ==================  ==========================================================================================
-# referral.file       to_center: the local government's write scope (its officers; center staff recording it on
-#                     its behalf); to_municipality: the center side
-# referral.handle     the receiving side (to_center: the center side; to_municipality: the local side)
+# referral.file       to_center, to_commissioner: the local government's write scope (its officers; center
+#                     staff recording it on its behalf); to_municipality: the center side
+# referral.handle     the receiving side (to_center, to_commissioner: the center side; to_municipality: the
+#                     local side)
 # referral.edit       the filing side or the filer, while not yet acknowledged
 # referral.withdraw   the same
 # referral.reopen     either side, once closed (not withdrawn, not redacted)
@@ -200,17 +203,23 @@ def _on_side(user, side: str, municipality_id) -> bool:
     return _exists("Municipality", query, municipality_id)
 
 
+# (filing side, receiving side) per direction: the center side receives for the commissioner.
+SIDES = {
+    "to_center": ("local", "center"),
+    "to_commissioner": ("local", "center"),
+    "to_municipality": ("center", "local"),
+}
+
+
 def _sides(referral) -> tuple[str, str]:
     """(filing side, receiving side) of a referral."""
-    if getattr(referral, "direction", "to_center") == "to_municipality":
-        return "center", "local"
-    return "local", "center"
+    return SIDES[getattr(referral, "direction", "to_center")]
 
 
 def _may_file(user, target) -> bool:
     if target is None:
         return scopes.can_write_anything(user)
-    if getattr(target, "direction", "to_center") == "to_municipality":
+    if _sides(target)[0] == "center":
         return _on_side(user, "center", _municipality_of(target))
     return _exists("Municipality", _municipality_write_q(user), _municipality_of(target))
 

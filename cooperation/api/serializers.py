@@ -124,11 +124,24 @@ class ActivitySerializer(serializers.ModelSerializer):
         return [municipality.lg_code for municipality in activity.municipalities.all()]
 
 
+class ReferralCommissionerSerializer(serializers.Serializer):
+    """The commissioner a referral went to: register number and name, never contact details."""
+
+    number = serializers.CharField(label=_("commissioner number"))
+    name = serializers.CharField(label=_("name"))
+
+
 class ReferralSerializer(serializers.ModelSerializer):
     """A referral's metadata: the consultation's summary never leaves the site."""
 
     local_government = serializers.CharField(source="municipality.lg_code", label=LG_CODE)
     office = serializers.CharField(source="office.code", label=_("Center"))
+    commissioner = ReferralCommissionerSerializer(
+        read_only=True,
+        allow_null=True,
+        label=_("commissioner"),
+        help_text=_("For a referral to a commissioner (direction to_commissioner); null otherwise."),
+    )
 
     class Meta:
         model = Referral
@@ -136,6 +149,8 @@ class ReferralSerializer(serializers.ModelSerializer):
             "id",
             "local_government",
             "office",
+            "direction",
+            "commissioner",
             "received_on",
             "topic",
             "agency",

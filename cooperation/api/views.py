@@ -197,6 +197,6 @@ class ReferralViewSet(ReadOnlyViewSet):
     def visible(self):
         return (
             Referral.objects.visible_to(self.request.user)
-            .select_related("municipality", "office")
+            .select_related("municipality", "office", "commissioner")
             .order_by("-received_on", "-id")
         )

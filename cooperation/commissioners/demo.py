@@ -91,6 +91,7 @@ def remove(*, user) -> Counter:
         Commissioner.objects.filter(created_by=user)
         .exclude(progress_changes__isnull=False)
         .exclude(awards__progress_changes__isnull=False)
+        .exclude(referrals__isnull=False)
     )
     ids = list(ours.values_list("pk", flat=True))
     for chunk in chunks(ids):

@@ -7,7 +7,8 @@ What it writes, and how:
   stage, 当面困難 with a reason, evidence matching its local government and
   item), one round per step so each progress moves in chronological order.
 - Activities, their local governments, referrals and referral events are
-  written with ``bulk_create``: they carry no rules beyond their own fields,
+  written with ``bulk_create`` (referrals with their steps, notes and dates:
+  ``referrals.py``; those to a commissioner once the register exists): they carry no rules beyond their own fields,
   and the rows are the ones ``activity_create`` / ``referral_create`` /
   ``referral_transition`` would leave (the first referral moving 2-3 to 実施 is
   replayed as a stage change with the referral as evidence, as the service
@@ -33,6 +34,7 @@ from django.db import connections, router, transaction
 
 from cooperation import fiscal
 from cooperation.commissioners import demo as commissioner_demo
+from cooperation.demo import referrals as referral_demo
 from cooperation.demo.generator import DemoReport, Generator
 from cooperation.demo.volumes import DEMO_DISPLAY_NAME, DEMO_USERNAME
 from cooperation.models import (
@@ -72,10 +74,12 @@ def demo_data_remove(*, user: User) -> Counter:
     History resting on demo rows as evidence goes with them. Activities and
     referrals are deleted with one statement each once nothing refers to them
     any more: the ORM's cascade would fetch and delete them a hundred at a time.
-    The sessions' and the register's demo rows go first: they point at demo activities and changes.
+    The sessions' and the register's demo rows go first: they point at demo activities and changes (and the
+    demo's referrals to commissioners before the register, which they point at).
     """
     removed = Counter()
     removed.update(sessions_demo.remove(user=user))
+    removed.update(referral_demo.commissioners_remove(user=user))
     removed.update(commissioner_demo.remove(user=user))
     changes = (
         ProgressChange.objects.filter(recorded_by=user)
@@ -143,6 +147,7 @@ def demo_data_generate(
         report.created.update(
             commissioner_demo.generate(user=user, seed=seed, today=generator.today, prefectures=prefectures)
         )
+        report.created.update(referral_demo.commissioners_write(generator.to_commissioners, seed=seed))
         report.created["notifications"] = notifications_demo.generate()
     report.seconds = time.monotonic() - started
     return report

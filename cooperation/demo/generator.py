@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from cooperation.demo.referrals import ReferralPlanner
+from cooperation.demo.referrals import write as write_referrals
 from cooperation.demo.volumes import (
     CHURN_PER_YEAR,
     FEATURED,
@@ -44,7 +46,6 @@ from cooperation.models import (
     Stage,
 )
 from cooperation.progress.services import StageChange, progress_update_many
-from cooperation.referrals.services import REFERRAL_TIMESTAMPS
 from offices.db import chunks
 from offices.models import Municipality, User
 
@@ -146,7 +147,7 @@ class Generator:
         self.batches = self._import_batches()
         counts = Counter()
         counts["activities"] = self._write_activities(activities)
-        counts["referrals"], counts["referral events"] = self._write_referrals(referrals)
+        counts["referrals"], counts["referral events"] = write_referrals(referrals)
         counts["import batches"] = len(self.batches)
         counts["progress changes"] = self._write_changes()
         return counts
@@ -355,7 +356,12 @@ class Generator:
         return min(timezone.make_aware(moment), self.now)
 
     def _referrals(self, municipalities) -> list[tuple[Referral, list[ReferralEvent]]]:
-        planned = []
+        """Each local government's referrals from its first (the evidence of its 2-3) on.
+
+        Those to a commissioner wait in ``self.to_commissioners`` until the register exists.
+        """
+        planner = ReferralPlanner(rng=self.rng, user=self.user, now=self.now)
+        planned, self.to_commissioners = [], []
         for municipality in municipalities:
             steps = self.paths.get((municipality.pk, "2-3"), [])
             first = next((step for step in steps if step.evidence == "referral"), None)
@@ -366,47 +372,38 @@ class Generator:
                 self._day(first.day, self.today)
                 for _number in range(_poisson(self.rng, rate * (self.today - first.day).days / 365))
             )
-            if municipality.lg_code in FEATURED:
+            featured = municipality.lg_code in FEATURED
+            if featured:
                 # One recent referral still open on the center's desk.
                 days.append(max(first.day, self.today - datetime.timedelta(days=self.rng.randint(0, 5))))
             for index, day in enumerate(days):
-                referral = self._referral(municipality, day)
+                keep_open = featured and index == len(days) - 1
+                direction = Referral.Direction.TO_CENTER if keep_open else planner.direction(day, first=index == 0)
+                referral = self._referral(municipality, day, direction)
+                outcome = _weighted(self.rng, OUTCOMES)
+                if index == 0 and outcome == Referral.Outcome.WITHDRAWN:
+                    outcome = Referral.Outcome.RESOLVED  # a withdrawn referral is no evidence
+                events = planner.plan(referral, outcome=outcome, keep_open=keep_open)
                 if index == 0:
-                    first.referral = referral[0]
-                planned.append(referral)
+                    first.referral = referral
+                target = self.to_commissioners if direction == Referral.Direction.TO_COMMISSIONER else planned
+                target.append((referral, events))
         return planned
 
-    def _referral(self, municipality, day: datetime.date) -> tuple[Referral, list[ReferralEvent]]:
+    def _referral(self, municipality, day: datetime.date, direction: str) -> Referral:
         rng = self.rng
         topic, _weight, agencies = rng.choices(TOPICS, weights=[weight for _topic, weight, _a in TOPICS])[0]
-        filed = self._moment(day, lag_days=2)
-        referral = Referral(
+        return Referral(
             municipality_id=municipality.pk,
             office_id=municipality.office_id,
+            direction=direction,
             received_on=day,
             topic=topic,
             agency=rng.choice(agencies),
             summary=rng.choice(TOPIC_SUMMARIES[topic]) + "（個人情報は記載していない）",
-            created_at=filed,
+            created_at=self._moment(day, lag_days=2),
             created_by=self.user,
         )
-        events = [ReferralEvent(from_status="", to_status=Referral.Status.SUBMITTED, at=filed, by=self.user)]
-        outcome = _weighted(rng, OUTCOMES)
-        path = [Referral.Status.CLOSED] if outcome == Referral.Outcome.WITHDRAWN else list(REFERRAL_TIMESTAMPS)
-        moment = filed
-        for status in path:
-            moment = moment + datetime.timedelta(
-                days=rng.randint(1, 4) if status != Referral.Status.CLOSED else rng.randint(3, 45),
-                hours=rng.randint(0, 6),
-            )
-            if moment > self.now:
-                break
-            setattr(referral, REFERRAL_TIMESTAMPS[status], moment)
-            events.append(ReferralEvent(from_status=referral.status, to_status=status, at=moment, by=self.user))
-            referral.status = status
-            if status == Referral.Status.CLOSED:
-                referral.outcome = outcome
-        return referral, events
 
     def _import_batches(self) -> dict[int, ImportBatch]:
         """One national survey import per finished fiscal year; 'import' steps of that year cite it."""
@@ -447,16 +444,6 @@ class Generator:
         ]
         through.objects.bulk_create(links, batch_size=2000)
         return len(planned)
-
-    def _write_referrals(self, planned) -> tuple[int, int]:
-        Referral.objects.bulk_create([referral for referral, _events in planned], batch_size=1000)
-        events = []
-        for referral, referral_events in planned:
-            for event in referral_events:
-                event.referral = referral
-                events.append(event)
-        ReferralEvent.objects.bulk_create(events, batch_size=2000)
-        return len(planned), len(events)
 
     def _write_changes(self) -> int:
         """Apply the paths through progress_update_many, step by step, each recorded shortly after its date."""

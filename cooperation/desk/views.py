@@ -96,10 +96,12 @@ class OfficeDeskView(ScopedMixin, DetailView):
             overdue=activities.filter(follow_up_on__lt=today, follow_up_done=False)
             .prefetch_related(visible_municipalities)
             .order_by("follow_up_on", "id"),
+            # Those to the center's commissioners too: the center records their steps (the name only, no contact).
             open_referrals=Referral.objects.visible_to(user)
             .open()
             .filter(office=office)
-            .select_related("municipality")
+            .select_related("municipality", "commissioner")
+            .defer(*[f"commissioner__{name}" for name in ("postal_code", "address", "phone", "email", "note")])
             .order_by("received_on", "id"),
             # Also those another center logged with local governments this center serves (a 北海道-wide meeting).
             recent=recent_activities(user, office)

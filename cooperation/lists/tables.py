@@ -221,6 +221,9 @@ class ReferralTable(SiteTable):
     status = tables.Column(verbose_name=_("Status"), order_by=("status", "id"))
     outcome = tables.Column(verbose_name=_("Outcome"), order_by=("outcome", "id"))
     direction = tables.Column(verbose_name=_("Direction"), order_by=("direction", "id"))
+    commissioner = tables.Column(
+        verbose_name=_("Commissioner"), accessor="commissioner__name", order_by=("commissioner__name_kana", "id")
+    )
 
     class Meta(SiteTable.Meta):
         model = Referral
@@ -233,6 +236,7 @@ class ReferralTable(SiteTable):
             "status",
             "outcome",
             "direction",
+            "commissioner",
             "lg_code",
             "prefecture",
         )

@@ -312,7 +312,13 @@ class ReferralListView(ScopedListView):
     template_name = "cooperation/referral_list.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("municipality", "office")
+        # The commissioner's name only: never their contact details.
+        return (
+            super()
+            .get_queryset()
+            .select_related("municipality", "office", "commissioner")
+            .defer(*[f"commissioner__{name}" for name in ("postal_code", "address", "phone", "email", "note")])
+        )
 
     def export_columns(self):
         return {
@@ -326,6 +332,7 @@ class ReferralListView(ScopedListView):
             "status": ExportColumn("status", choice_labels(Referral, "status")),
             "outcome": ExportColumn("outcome", choice_labels(Referral, "outcome")),
             "direction": ExportColumn("direction", choice_labels(Referral, "direction")),
+            "commissioner": ExportColumn("commissioner__name"),
         }
 
 

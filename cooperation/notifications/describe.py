@@ -48,18 +48,27 @@ def describe(notification) -> str:
     name = notification.municipality.name if notification.municipality_id else ""
     kind = notification.kind
     if kind == kinds.REFERRAL_FILED:
+        direction = data.get("direction")
+        date, topic = _date(data.get("received_on")), _choice(Referral.Topic, data.get("topic", ""))
+        if direction == Referral.Direction.TO_COMMISSIONER:
+            return _(
+                "{name} passed a consultation received on {date} to a commissioner of its area (topic: {topic}); "
+                "record the commissioner's steps."
+            ).format(name=name, date=date, topic=topic)
+        if direction == Referral.Direction.TO_MUNICIPALITY:
+            return _("The center passed a consultation received on {date} to {name} (topic: {topic}).").format(
+                name=name, date=date, topic=topic
+            )
         return _("{name} filed a referral received on {date} (topic: {topic}).").format(
-            name=name, date=_date(data.get("received_on")), topic=_choice(Referral.Topic, data.get("topic", ""))
+            name=name, date=date, topic=topic
         )
     if kind == kinds.REFERRAL_MOVED:
         status = data.get("to_status")
         date = _date(data.get("received_on"))
-        if status == Referral.Status.ACKNOWLEDGED:
-            return _("The center acknowledged the referral of {name} received on {date}.").format(name=name, date=date)
-        if status == Referral.Status.IN_PROGRESS:
-            return _("The center started handling the referral of {name} received on {date}.").format(
-                name=name, date=date
-            )
+        if data.get("step") == "reopened":
+            return _("The referral of {name} received on {date} was reopened.").format(name=name, date=date)
+        if status in (Referral.Status.ACKNOWLEDGED, Referral.Status.IN_PROGRESS):
+            return _handling(data.get("direction"), status, name, date)
         if data.get("outcome") == Referral.Outcome.WITHDRAWN:
             return _("The referral of {name} received on {date} was withdrawn.").format(name=name, date=date)
         return _("The referral of {name} received on {date} was closed: {outcome}.").format(
@@ -87,6 +96,26 @@ def describe(notification) -> str:
     return data.get("text") or kinds.label(kind)
 
 
+def _handling(direction, status: str, name: str, date: str) -> str:
+    """Who acknowledged or started handling a referral: the center, a commissioner (recorded by it), the town."""
+    acknowledged = status == "acknowledged"
+    if direction == "to_commissioner":
+        if acknowledged:
+            return _("The commissioner acknowledged the referral of {name} received on {date}.").format(
+                name=name, date=date
+            )
+        return _("The commissioner started handling the referral of {name} received on {date}.").format(
+            name=name, date=date
+        )
+    if direction == "to_municipality":
+        if acknowledged:
+            return _("{name} acknowledged the referral received on {date}.").format(name=name, date=date)
+        return _("{name} started handling the referral received on {date}.").format(name=name, date=date)
+    if acknowledged:
+        return _("The center acknowledged the referral of {name} received on {date}.").format(name=name, date=date)
+    return _("The center started handling the referral of {name} received on {date}.").format(name=name, date=date)
+
+
 def headline(notification) -> str:
     """A short title for the mail's subject, in the active language (no personal information either)."""
     from cooperation.models import Referral
@@ -95,9 +124,15 @@ def headline(notification) -> str:
     name = notification.municipality.name if notification.municipality_id else ""
     kind = notification.kind
     if kind == kinds.REFERRAL_FILED:
+        if data.get("direction") == Referral.Direction.TO_COMMISSIONER:
+            return _("New referral from {name} to a commissioner").format(name=name)
+        if data.get("direction") == Referral.Direction.TO_MUNICIPALITY:
+            return _("New referral for {name}").format(name=name)
         return _("New referral from {name}").format(name=name)
     if kind == kinds.REFERRAL_MOVED:
         status = data.get("to_status")
+        if data.get("step") == "reopened":
+            return _("Referral of {name} reopened").format(name=name)
         if status == Referral.Status.ACKNOWLEDGED:
             return _("Referral of {name} acknowledged").format(name=name)
         if status == Referral.Status.IN_PROGRESS:

@@ -58,13 +58,13 @@ def default_delivery(code: str, role_kinds: set[str]) -> str:
 
 REFERRAL_FILED = register(
     "referral_filed",
-    _("a referral filed with my center"),
-    defaults={"center": Delivery.IMMEDIATE},
+    _("a referral filed with my center or its commissioners, or passed to my local government"),
+    defaults={"center": Delivery.IMMEDIATE, "municipality": Delivery.IMMEDIATE, "prefecture": Delivery.IMMEDIATE},
 )
 REFERRAL_MOVED = register(
     "referral_moved",
-    _("a referral of my local government acknowledged, handled or closed"),
-    defaults={"municipality": Delivery.IMMEDIATE, "prefecture": Delivery.IMMEDIATE},
+    _("a referral acknowledged, handled, closed, withdrawn or reopened by the other side"),
+    defaults={"municipality": Delivery.IMMEDIATE, "prefecture": Delivery.IMMEDIATE, "center": Delivery.IMMEDIATE},
 )
 STAGE_CHANGED = register(
     "stage_changed",

@@ -1,8 +1,13 @@
 """Domain events → inbox rows (and mail queued), for the people the issue names and nobody else.
 
-- a referral filed → the staff of the center that serves the local government;
-- a referral acknowledged, handled or closed (with its outcome; withdrawn is
-  an outcome) → the officers of the local government that filed it;
+- a referral filed → the receiving side: the staff of the center that serves
+  the local government for a referral to the center or to a commissioner of
+  its area (the center records the commissioner's steps), the local
+  government's officers for one the center passes to it;
+- a referral acknowledged, handled, closed (with its outcome; withdrawn is
+  an outcome) or reopened → the other side than whoever did it: the local
+  government's officers when the center acted, the center's staff when the
+  local government's officers did;
 - a stage changed by someone other than the local government's own officers
   → its officers; changed by its officers → its center's staff;
 - an activity logged for local governments → their officers.
@@ -56,12 +61,20 @@ def fan_out_event(*, code: str, actor_id: int, at: datetime.datetime, data: dict
 def referral_filed(*, actor_id: int, at: datetime.datetime, data: dict) -> list[Notification]:
     from cooperation.models import Referral
 
-    referral = Referral.objects.filter(pk=data["referral_id"]).values("office_id", "topic", "received_on").first()
+    referral = (
+        Referral.objects.filter(pk=data["referral_id"])
+        .values("office_id", "municipality_id", "topic", "received_on", "direction")
+        .first()
+    )
     if referral is None:
         return []
+    if referral["direction"] == Referral.Direction.TO_MUNICIPALITY:
+        recipients = officers_by_municipality([referral["municipality_id"]]).get(referral["municipality_id"], set())
+    else:
+        recipients = staff_by_office([referral["office_id"]]).get(referral["office_id"], set())
     return notifications_create(
         kind=kinds.REFERRAL_FILED,
-        recipient_ids=staff_by_office([referral["office_id"]]).get(referral["office_id"], set()),
+        recipient_ids=recipients,
         actor_id=actor_id,
         municipality_id=data["municipality_id"],
         url=reverse("cooperation:referral_detail", kwargs={"pk": data["referral_id"]}),
@@ -70,6 +83,7 @@ def referral_filed(*, actor_id: int, at: datetime.datetime, data: dict) -> list[
             "referral_id": data["referral_id"],
             "topic": referral["topic"],
             "received_on": referral["received_on"].isoformat(),
+            "direction": referral["direction"],
         },
     )
 
@@ -79,9 +93,12 @@ def referral_moved(*, actor_id: int, at: datetime.datetime, data: dict) -> list[
 
     municipality_id = data["municipality_id"]
     received_on = Referral.objects.filter(pk=data["referral_id"]).values_list("received_on", flat=True).first()
+    recipients = officers_by_municipality([municipality_id]).get(municipality_id, set())
+    if actor_id in recipients:
+        recipients = staff_by_office([data["office_id"]]).get(data["office_id"], set())
     return notifications_create(
         kind=kinds.REFERRAL_MOVED,
-        recipient_ids=officers_by_municipality([municipality_id]).get(municipality_id, set()),
+        recipient_ids=recipients,
         actor_id=actor_id,
         municipality_id=municipality_id,
         url=reverse("cooperation:referral_detail", kwargs={"pk": data["referral_id"]}),
@@ -90,6 +107,8 @@ def referral_moved(*, actor_id: int, at: datetime.datetime, data: dict) -> list[
             "referral_id": data["referral_id"],
             "to_status": data["to_status"],
             "outcome": data.get("outcome", ""),
+            "step": data.get("step", ""),
+            "direction": data.get("direction", ""),
             "received_on": received_on.isoformat() if received_on else "",
         },
     )

@@ -1,10 +1,13 @@
 """Tasks on the queue (django-tasks, database backend): mail, the daily digest, retention.
 
 ``manage.py db_worker`` runs them; moving to Django 6's ``django.tasks``
-changes only the import below.
+changes only the imports below. The digest and the pruning are daily jobs
+(``cooperation.schedule``): each run queues the next.
 """
 
 from django_tasks import task
+
+from cooperation.schedule import daily_task
 
 
 @task()
@@ -31,14 +34,14 @@ def deliver_mail(mail_id: int) -> str:
     return mail_attempt(mail_id=mail_id)
 
 
-@task()
+@daily_task
 def send_digests() -> dict:
     from cooperation.notifications.digest import digests_send
 
     return digests_send()
 
 
-@task()
+@daily_task
 def prune_notifications() -> dict:
     from cooperation.notifications.services import notifications_prune
 

@@ -57,6 +57,7 @@ def request_items_load(*, path: Path) -> dict[str, int]:
             "sort_order": order * 10,
             "first_referral_moves": row.get("first_referral", "no") == "yes",
             "first_referral_from_center_moves": row.get("first_referral_from_center", "no") == "yes",
+            "first_referral_to_commissioner_moves": row.get("first_referral_to_commissioner", "no") == "yes",
             "evidence_kinds": (row.get("evidence_kinds") or "").split(),
             "commissioner_evidence": row.get("commissioner_evidence", ""),
         }

@@ -122,6 +122,14 @@ class RequestItem(models.Model):
             "with the referral as evidence."
         ),
     )
+    first_referral_to_commissioner_moves = models.BooleanField(
+        _("moved by a first referral to a commissioner"),
+        default=False,
+        help_text=_(
+            "A local government's first referral to a commissioner of its area moves this item to “Done”, "
+            "with the referral as evidence."
+        ),
+    )
     evidence_kinds = models.JSONField(
         _("activity kinds that are evidence"),
         default=list,
@@ -169,6 +177,8 @@ class RequestItem(models.Model):
         """Whether a local government's first referral in ``direction`` moves this item."""
         if direction == "to_municipality":
             return self.first_referral_from_center_moves
+        if direction == "to_commissioner":
+            return self.first_referral_to_commissioner_moves
         return self.first_referral_moves
 
     @classmethod

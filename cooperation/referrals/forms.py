@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation.fiscal import today
 from cooperation.forms import DateInput, ReferralForm
-from cooperation.models import Referral
+from cooperation.models import Commissioner, Referral
 from offices import policies
 
 NOT_PERSONAL_LABEL = _("This is not personal information")
@@ -42,29 +42,125 @@ class PersonalInformationMixin:
         return any(getattr(error, "code", "") == "personal_information" for error in self.non_field_errors().data)
 
 
+class CommissionerChoiceField(forms.ModelChoiceField):
+    """A serving commissioner by name only (contact details never reach the form), with the area if several."""
+
+    with_area = False
+
+    def label_from_instance(self, obj):
+        if self.with_area:
+            return f"{obj.municipality.name}: {obj.name}"
+        return obj.name
+
+
+MAX_AREAS_LISTED = 200
+
+
+def commissioner_choices(user, municipalities):
+    """The serving commissioners the user sees who work in one of ``municipalities``: name and area only."""
+    return (
+        Commissioner.objects.visible_to(user)
+        .serving()
+        .filter(municipality__in=municipalities)
+        .select_related("municipality")
+        .only("pk", "name", "name_kana", "number", "status", "municipality__name", "municipality__lg_code")
+        .order_by("municipality__lg_code", "name_kana", "number")
+    )
+
+
 class ReferralFileForm(PersonalInformationMixin, ReferralForm):
-    """File a referral; ministry staff also choose the direction (to the center, or to the local government)."""
+    """File a referral: to the center or to a commissioner of the area; ministry staff also to a local government.
+
+    Works without JavaScript: the commissioners offered are those serving in
+    the area of the local government chosen beforehand (``municipality``) or
+    else of every local government the user may file for, each named with its
+    area; the choice is checked against the local government on submission.
+    """
 
     direction = forms.ChoiceField(label=_("Direction"), choices=Referral.Direction.choices, required=False)
+    commissioner = CommissionerChoiceField(
+        label=_("Commissioner"),
+        queryset=Commissioner.objects.none(),
+        required=False,
+        help_text=_("Only for a referral to a commissioner: a serving commissioner of the local government's area."),
+    )
     not_personal = _not_personal_field()
 
     class Meta(ReferralForm.Meta):
-        fields = ["direction", *ReferralForm.Meta.fields]
+        fields = ["direction", "commissioner", *ReferralForm.Meta.fields]
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, municipality=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.both_directions = policies.can(user, policies.REFERRAL_FILE) and any(
             role.kind in {"headquarters", "bureau", "center"} and not role.read_only for role in user.scope_roles
         )
-        if not self.both_directions:
-            self.fields["direction"].choices = [(Referral.Direction.TO_CENTER, Referral.Direction.TO_CENTER.label)]
-        self.fields["direction"].help_text = _(
-            "“Center → local government” passes a consultation about a local matter that reached the "
-            "ministry's window to the local government."
-        )
+        areas = [municipality] if municipality is not None else self.fields["municipality"].queryset
+        # Headquarters may file for the whole country: its ~5,000 commissioners are offered from the
+        # local government's page (``?municipality=``), which names the area first.
+        too_many = municipality is None and self.fields["municipality"].queryset.count() > MAX_AREAS_LISTED
+        commissioners = commissioner_choices(user, areas)
+        self.fields["commissioner"].queryset = commissioners
+        self.fields["commissioner"].with_area = municipality is None
+        self.has_commissioners = not too_many and commissioners.exists()
+        choices = [(Referral.Direction.TO_CENTER, Referral.Direction.TO_CENTER.label)]
+        if self.has_commissioners:
+            choices.append((Referral.Direction.TO_COMMISSIONER, Referral.Direction.TO_COMMISSIONER.label))
+        if self.both_directions:
+            choices.append((Referral.Direction.TO_MUNICIPALITY, Referral.Direction.TO_MUNICIPALITY.label))
+        self.fields["direction"].choices = choices
+        self.show_direction = len(choices) > 1
+        help_texts = [
+            _(
+                "“Local government → commissioner” passes it to a commissioner of the local government's own "
+                "area; the center records the commissioner's steps."
+            )
+        ]
+        if self.both_directions:
+            help_texts.append(
+                _(
+                    "“Center → local government” passes a consultation about a local matter that reached the "
+                    "ministry's window to the local government."
+                )
+            )
+        self.fields["direction"].help_text = " ".join(str(text) for text in help_texts)
+        if self.has_commissioners:
+            self.no_commissioner_note = ""
+        elif too_many:
+            self.no_commissioner_note = _(
+                "To refer to a commissioner, open this form from the local government's page: "
+                "it offers the commissioners of its area."
+            )
+        elif municipality is not None:
+            self.no_commissioner_note = _(
+                "No serving commissioner is registered for the area of {name}, so the referral goes to the center."
+            ).format(name=municipality.name)
+        else:
+            self.no_commissioner_note = _(
+                "No serving commissioner is registered for the local governments you may file for, "
+                "so the referral goes to the center."
+            )
 
     def clean_direction(self):
         return self.cleaned_data.get("direction") or Referral.Direction.TO_CENTER
+
+    def clean(self):
+        data = super().clean()
+        if data.get("direction") != Referral.Direction.TO_COMMISSIONER:
+            # Without JavaScript the select stays on the page: a choice left there means nothing.
+            data["commissioner"] = None
+            return data
+        commissioner, municipality = data.get("commissioner"), data.get("municipality")
+        if commissioner is None:
+            if "commissioner" not in self.errors:
+                self.add_error("commissioner", _("Choose the commissioner the referral goes to."))
+        elif municipality is not None and commissioner.municipality_id != municipality.pk:
+            self.add_error(
+                "commissioner",
+                _("{name} works in the area of {area}, not of {municipality}.").format(
+                    name=commissioner.name, area=commissioner.municipality.name, municipality=municipality.name
+                ),
+            )
+        return data
 
 
 class ReferralStepForm(PersonalInformationMixin, forms.Form):

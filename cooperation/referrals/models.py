@@ -1,5 +1,6 @@
 """Referrals (回付) of consultations between local governments and centers, both ways."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -23,13 +24,17 @@ class ReferralQuerySet(models.QuerySet):
 
 
 class Referral(models.Model):
-    """Referral (回付) of a consultation between a local government and its center, in either direction.
+    """Referral (回付) of a consultation between a local government and its center or a commissioner.
 
     ``to_center``: a consultation about a national matter, passed by the local
-    government to its center. ``to_municipality``: a consultation about a
-    local matter that reached the ministry's window, passed by the center to
-    the local government. The receiving side acknowledges, handles and closes
-    it; the filing side may edit or withdraw it until it is acknowledged.
+    government to its center. ``to_commissioner``: the same, passed to a
+    commissioner (行政相談委員) working in the local government's own area
+    (``commissioner.municipality``); commissioners have no accounts, so the
+    center, which sees these referrals too, records their steps.
+    ``to_municipality``: a consultation about a local matter that reached the
+    ministry's window, passed by the center to the local government. The
+    receiving side acknowledges, handles and closes it; the filing side may
+    edit or withdraw it until it is acknowledged.
     The free text (summary, notes) is emptied after the retention period
     (``redacted_at``); the figures and metadata stay for statistics.
     """
@@ -37,6 +42,7 @@ class Referral(models.Model):
     class Direction(models.TextChoices):
         TO_CENTER = "to_center", _("local government → center")
         TO_MUNICIPALITY = "to_municipality", _("center → local government")
+        TO_COMMISSIONER = "to_commissioner", _("local government → commissioner")
 
     class Topic(models.TextChoices):
         PENSION = "pension", _("pensions and social insurance")
@@ -71,6 +77,15 @@ class Referral(models.Model):
     topic = models.CharField(_("topic"), max_length=16, choices=Topic.choices)
     agency = models.CharField(_("national agency concerned"), max_length=100, blank=True)
     direction = models.CharField(_("direction"), max_length=16, choices=Direction.choices, default=Direction.TO_CENTER)
+    commissioner = models.ForeignKey(
+        "cooperation.Commissioner",
+        verbose_name=_("commissioner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        help_text=_("For a referral to a commissioner: a serving commissioner of the local government's area."),
+    )
     summary = models.TextField(_("summary"))
     personal_info_confirmed = models.JSONField(
         _("confirmed as not personal"),
@@ -112,6 +127,11 @@ class Referral(models.Model):
                 name="referral_closed_has_closed_at",
                 condition=Q(status="closed", closed_at__isnull=False) | (~Q(status="closed") & Q(closed_at=None)),
             ),
+            models.CheckConstraint(
+                name="referral_commissioner_iff_to_commissioner",
+                condition=Q(direction="to_commissioner", commissioner__isnull=False)
+                | (~Q(direction="to_commissioner") & Q(commissioner__isnull=True)),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,9 +140,30 @@ class Referral(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("cooperation:referral_detail", kwargs={"pk": self.pk})
 
+    def clean(self):
+        """A commissioner exactly for a referral to a commissioner, and one working in the local government's area."""
+        super().clean()
+        if self.direction == self.Direction.TO_COMMISSIONER:
+            if self.commissioner_id is None:
+                raise ValidationError({"commissioner": _("Choose the commissioner the referral goes to.")})
+            if self.municipality_id is not None and self.commissioner.municipality_id != self.municipality_id:
+                raise ValidationError(
+                    {"commissioner": _("The commissioner does not work in the area of this local government.")}
+                )
+        elif self.commissioner_id is not None:
+            raise ValidationError({"commissioner": _("Only a referral to a commissioner names a commissioner.")})
+
     @property
     def to_center(self) -> bool:
         return self.direction == self.Direction.TO_CENTER
+
+    @property
+    def to_commissioner(self) -> bool:
+        return self.direction == self.Direction.TO_COMMISSIONER
+
+    @property
+    def from_center(self) -> bool:
+        return self.direction == self.Direction.TO_MUNICIPALITY
 
     @property
     def withdrawn(self) -> bool:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from cooperation.events import REFERRAL_FILED, REFERRAL_MOVED
 from cooperation.fiscal import format_date, today
-from cooperation.models import ProgressChange, Referral, ReferralEvent, RequestItem
+from cooperation.models import Commissioner, ProgressChange, Referral, ReferralEvent, RequestItem
 from cooperation.privacy.detectors import find_personal_information, findings_message
 from cooperation.progress.corrections import latest_change, progress_correct
 from cooperation.progress.services import progress_advance_to_done
@@ -113,17 +113,22 @@ def referral_create(
     summary: str,
     agency: str = "",
     direction: str = Referral.Direction.TO_CENTER,
+    commissioner: Commissioner | None = None,
     not_personal: bool = False,
 ) -> Referral:
-    """File a referral (回付) between a local government and its center, as 提出済み, with its first event.
+    """File a referral (回付) as 提出済み, with its first event.
 
     ``to_center`` (the default) passes a consultation about a national matter
-    from the local government to its center; ``to_municipality`` passes one
-    about a local matter from the center to the local government. The summary
-    is refused if it looks personal, unless ``not_personal`` (recorded).
+    from the local government to its center; ``to_commissioner`` passes one to
+    ``commissioner``, who must be serving and work in the local government's
+    own area (the center records the commissioner's steps); ``to_municipality``
+    passes one about a local matter from the center to the local government.
+    The summary is refused if it looks personal, unless ``not_personal``
+    (recorded).
 
     A local government's first referral in a direction moves the items the
     catalogue marks for that direction (``first_referral_moves``,
+    ``first_referral_to_commissioner_moves``,
     ``first_referral_from_center_moves``) to 実施 through
     :func:`progress_update`, with the referral as evidence.
     """
@@ -134,6 +139,7 @@ def referral_create(
         municipality=municipality,
         office_id=municipality.office_id,
         direction=direction,
+        commissioner=commissioner,
         received_on=received_on,
         topic=topic,
         agency=agency.strip(),
@@ -143,6 +149,10 @@ def referral_create(
     )
     require(by, REFERRAL_FILE, referral)
     referral.full_clean()
+    if referral.to_commissioner and commissioner.status not in Commissioner.Status.serving():
+        raise ValidationError(
+            _("{name} is not serving as a commissioner; choose a serving commissioner.").format(name=commissioner.name)
+        )
     if received_on > today():
         raise ValidationError(_("The date received lies in the future."))
     confirmed = check_personal_information(
@@ -180,6 +190,7 @@ def referral_create(
             "municipality_id": municipality.pk,
             "office_id": referral.office_id,
             "direction": direction,
+            "commissioner_id": referral.commissioner_id,
         },
     )
     return referral

@@ -37,11 +37,24 @@ from cooperation.referrals.services import (
 )
 from offices import events, policies
 
+COMMISSIONER_CONTACT = [f"commissioner__{name}" for name in ("postal_code", "address", "phone", "email", "note")]
+
 
 class ReferralCreateView(base.ReferralCreateView):
     """File a referral; ministry staff may also pass one from the center to a local government."""
 
     form_class = ReferralFileForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["municipality"] = self.municipality
+        return kwargs
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.request.GET.get("direction") in Referral.Direction.values:
+            initial["direction"] = self.request.GET["direction"]
+        return initial
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -54,6 +67,7 @@ class ReferralCreateView(base.ReferralCreateView):
                 agency=data["agency"],
                 summary=data["summary"],
                 direction=data["direction"],
+                commissioner=data["commissioner"],
                 not_personal=data["not_personal"],
             )
         except ValidationError as error:
@@ -61,6 +75,10 @@ class ReferralCreateView(base.ReferralCreateView):
             return self.form_invalid(form)
         if referral.to_center:
             message = _("The referral was filed with {office}.").format(office=referral.office.label)
+        elif referral.to_commissioner:
+            message = _("The referral was passed to the commissioner {name}; {office} records its steps.").format(
+                name=referral.commissioner.name, office=referral.office.label
+            )
         else:
             message = _("The referral was passed to {name}.").format(name=referral.municipality.name)
         messages.success(self.request, message)
@@ -83,7 +101,13 @@ class ReferralDetailView(ScopedMixin, DetailView):
     template_name = "cooperation/referral_detail.html"
 
     def scoped_queryset(self):
-        return super().scoped_queryset().select_related("municipality", "office", "created_by")
+        # The commissioner's name only: contact details are not read for a referral's page.
+        return (
+            super()
+            .scoped_queryset()
+            .select_related("municipality", "office", "created_by", "commissioner")
+            .defer(*COMMISSIONER_CONTACT)
+        )
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)

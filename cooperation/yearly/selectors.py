@@ -241,6 +241,7 @@ class YearReport:
     activities_by_center: list[ActivityRow]
     activities_by_prefecture: list[ActivityRow]
     referrals_by_prefecture: list[ReferralRow]
+    referrals_by_direction: list[ReferralRow]
     referrals_by_topic: list[ReferralRow]
     referrals_by_agency: list[ReferralRow]
     referrals_by_outcome: list[ReferralRow]

@@ -127,6 +127,7 @@ def _referrals(*, user, start, end) -> dict:
             "topic",
             "agency",
             "outcome",
+            "direction",
             "received_on",
             "closed_at",
         )
@@ -134,9 +135,9 @@ def _referrals(*, user, start, end) -> dict:
     filed: dict[tuple[str, str], int] = defaultdict(int)
     days: dict[tuple[str, str], list[int]] = defaultdict(list)
     prefecture_names: dict[str, str] = {}
-    for code, name, topic, agency, outcome, received_on, closed_at in rows:
+    for code, name, topic, agency, outcome, direction, received_on, closed_at in rows:
         prefecture_names[code] = name
-        keys = [("prefecture", code), ("topic", topic), ("agency", agency.strip())]
+        keys = [("prefecture", code), ("direction", direction), ("topic", topic), ("agency", agency.strip())]
         if start <= received_on <= end:
             filed[("all", "")] += 1
             for key in keys:
@@ -157,6 +158,7 @@ def _referrals(*, user, start, end) -> dict:
     agencies = sorted({value for dimension, value in [*filed, *days] if dimension == "agency"})
     return {
         "referrals_by_prefecture": table("prefecture", sorted(prefecture_names.items())),
+        "referrals_by_direction": table("direction", [(k, str(v)) for k, v in Referral.Direction.choices]),
         "referrals_by_topic": table("topic", [(k, str(v)) for k, v in Referral.Topic.choices]),
         "referrals_by_agency": table("agency", [(a, a or "—") for a in agencies]),
         "referrals_by_outcome": table("outcome", [(k, str(v)) for k, v in Referral.Outcome.choices]),

@@ -90,6 +90,7 @@ class YearReportView(YearAccessMixin, TemplateView):
                 "newly_started": html.newly_started_rows_html(report.newly_started),
                 "activities": [(caption, html.activity_rows_html(rows)) for caption, rows in report.activity_tables],
                 "referrals_by_prefecture": html.referral_rows_html(report.referrals_by_prefecture),
+                "referrals_by_direction": html.referral_rows_html(report.referrals_by_direction),
                 "referrals_by_topic": html.referral_rows_html(report.referrals_by_topic),
                 "referrals_by_agency": html.referral_rows_html(report.referrals_by_agency),
                 "referrals_by_outcome": html.referral_rows_html(report.referrals_by_outcome),

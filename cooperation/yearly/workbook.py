@@ -205,6 +205,7 @@ def write_report(target, report: YearReport, *, scope_label: str, printed_on) ->
 
     for title, heading, rows in (
         (_("Referrals per prefecture"), _("Prefecture"), report.referrals_by_prefecture),
+        (_("Referrals by direction"), _("Direction"), report.referrals_by_direction),
         (_("Referrals by topic"), _("Topic"), report.referrals_by_topic),
         (_("Referrals by agency"), _("National agency concerned"), report.referrals_by_agency),
         (_("Referrals by outcome"), _("Outcome"), report.referrals_by_outcome),

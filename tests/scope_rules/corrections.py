@@ -1,5 +1,6 @@
 """Two-way referral steps and corrections (issue 16).
 
+Filing to a commissioner of 小樽市's area is for whoever may file for 小樽市.
 Edit and withdraw are the filing side's (小樽市's officer for a referral to the
 center), before acknowledgement: the center side and viewers who see it get a
 403. Reopening is for either side once closed. Correcting or cancelling an
@@ -13,7 +14,7 @@ from cooperation.models import Progress, Stage
 from cooperation.progress.services import progress_update
 from cooperation.referrals.services import referral_transition
 from tests.scope_rules import Rule, statuses
-from tests.scope_rules.work import OTARU_HANDLE, POST_ONLY
+from tests.scope_rules.work import OTARU_HANDLE, OTARU_WRITE, POST_ONLY
 
 OTARU_FILER_GET = statuses(
     404,
@@ -42,6 +43,21 @@ def _closed_referral(world):
     return {"pk": referral.pk}
 
 
+def _to_commissioner(world):
+    """A referral from 小樽市 to a serving commissioner of its area (the register's 01-90001)."""
+    from tests.scope_rules.commissioners import otaru_commissioner
+
+    return {
+        "direction": "to_commissioner",
+        "commissioner": otaru_commissioner(world).pk,
+        "municipality": world.otaru.pk,
+        "received_on": world.day.isoformat(),
+        "topic": "pension",
+        "agency": "日本年金機構",
+        "summary": "年金の受給についての相談（個人情報なし）",
+    }
+
+
 def _activity(world):
     return {"pk": world.activity_sapporo.pk}
 
@@ -67,6 +83,25 @@ def _otaru_change(world):
 
 
 RULES = [
+    # Filing to a commissioner: whoever may file for 小樽市 (its officer, or ministry staff on its behalf).
+    Rule(
+        name="cooperation:referral_create",
+        get=statuses(
+            404,
+            hq=200,
+            bureau_hokkaido=200,
+            center_sapporo=200,
+            lg_otaru=200,
+            viewer_hq=403,
+            viewer_sapporo=403,
+            pref_01=403,
+        ),
+        query="municipality=012033&direction=to_commissioner",
+        post=OTARU_WRITE,
+        post_data=_to_commissioner,
+        writes=("cooperation.Referral", "cooperation.ReferralEvent"),
+        label="referral_create-to-commissioner",
+    ),
     Rule(
         name="cooperation:referral_update",
         writes=("cooperation.Referral", "cooperation.ReferralEvent"),
