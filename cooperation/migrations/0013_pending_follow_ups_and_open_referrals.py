@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cooperation', '0011_relay_records'),
+        ('cooperation', '0012_referrals_to_commissioners'),
         ('offices', '0004_signin_counters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
