@@ -133,7 +133,7 @@ def cache_config(url: str) -> dict:
     """
     scheme, _sep, rest = url.partition("://")
     if scheme in {"redis", "rediss", "unix"}:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {"BACKEND": "cooperation.caching.redis.SharedRedisCache", "LOCATION": url}
     if scheme == "file":
         return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": rest}
     if scheme == "locmem":
