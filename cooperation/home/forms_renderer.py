@@ -60,12 +60,44 @@ def _textarea(widget) -> str:
     )
 
 
+def _field_group(field) -> str:
+    """templates/forms/field.html, whose markup it repeats (the template stays the specification)."""
+    from django.utils.translation import gettext
+
+    from cooperation.templatetags.site_nav import requirement
+
+    mark = requirement(field)
+    help_html = ""
+    if field.help_text:
+        help_id = f' id="{_text(field.auto_id)}_helptext"' if field.auto_id else ""
+        help_html = f'<div class="helptext"{help_id}>{field.help_text}</div>'
+    errors, widget, label = _text(field.errors), _text(field), _text(field.label) if field.label else ""
+    label_for = f' for="{_text(field.id_for_label)}"' if field.id_for_label else ""
+    if field.widget_type == "checkbox":
+        return f'<div class="checkbox-field">{widget}<label{label_for}>{label}</label></div>\n{help_html}\n{errors}'
+    marks = ""
+    if mark == "required":
+        marks = f' <span class="requirement requirement-required">{_text(gettext("Required"))}</span>'
+    elif mark == "optional":
+        marks = f' <span class="requirement requirement-optional">{_text(gettext("Optional"))}</span>'
+    if field.use_fieldset:
+        described = ""
+        if field.help_text and field.auto_id and "aria-describedby" not in field.field.widget.attrs:
+            described = f' aria-describedby="{_text(field.auto_id)}_helptext"'
+        legend = f"<legend>{label}{marks}</legend>" if field.label else ""
+        return f"<fieldset{described}>\n  {legend}\n{help_html}\n{errors}\n{widget}\n</fieldset>"
+    label_html = f"<label{label_for}>{label}{marks}</label>" if field.label else ""
+    return f"{label_html}\n{help_html}\n{errors}\n{widget}"
+
+
 class SiteFormRenderer(TemplatesSetting):
     """Renders form templates through the project's template engine, so templates/forms/ can override them."""
 
     field_template_name = "forms/field.html"
 
     def render(self, template_name, context, request=None):
+        if template_name == self.field_template_name and isinstance(context, dict) and "field" in context:
+            return mark_safe(_field_group(context["field"]).strip())
         widget = context.get("widget") if isinstance(context, dict) else None
         if widget is not None:
             if template_name in INPUT_TEMPLATES:

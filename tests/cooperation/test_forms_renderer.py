@@ -8,6 +8,7 @@ from django.forms.renderers import TemplatesSetting
 from django.test import override_settings
 from django.utils.translation import gettext_lazy
 
+from cooperation.fiscal import today
 from cooperation.home.forms_renderer import SiteFormRenderer
 
 
@@ -60,6 +61,10 @@ def test_every_widget_renders_as_its_template(widget, values, language, settings
         ("lg_otaru", "/referrals/new/"),
         ("center_sapporo", "/progress/grid/?office=sapporo"),
         ("hq", "/activities/?fiscal_year=2026"),
+        ("hq", "/notifications/settings/"),
+        ("center_sapporo", "/sessions/new/?office=sapporo"),
+        ("center_sapporo", "/commissioners/new/?office=sapporo"),
+        ("hq", "/accounts/users/new/"),
     ],
 )
 def test_pages_with_forms_are_the_same_with_either_renderer(user, path, client_for, request, settings):
@@ -78,3 +83,27 @@ def test_pages_with_forms_are_the_same_with_either_renderer(user, path, client_f
 
     assert "<select" in body(fast) or "<input" in body(fast)
     assert body(fast) == body(reference)
+
+
+@pytest.mark.django_db
+def test_a_form_with_errors_and_the_confirmation_box_is_the_same_with_either_renderer(client_for, lg_otaru, otaru):
+    """Errors, the error summary and the "not personal" checkbox that appears after a phone number was found."""
+    import re
+
+    client = client_for(lg_otaru)
+    data = {
+        "municipality": otaru.pk,
+        "received_on": today().isoformat(),
+        "topic": "tax",
+        "summary": "連絡先 090-1234-5678 の方から国税の相談",
+    }
+    fast = client.post("/referrals/new/", data)
+    with override_settings(FORM_RENDERER="tests.cooperation.test_forms_renderer.TemplateRenderer"):
+        reference = client.post("/referrals/new/", data)
+    html = fast.content.decode()
+    assert fast.status_code == 200 and 'name="not_personal"' in html and 'type="checkbox"' in html
+
+    def body(content):
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", content.decode())
+
+    assert body(fast.content) == body(reference.content)
