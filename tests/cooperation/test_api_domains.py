@@ -45,7 +45,7 @@ def _generous_throttle(settings):
 
 @pytest.fixture
 def hokkaido_sessions(master):
-    """The demo year of sessions of 北海道 and 福岡 (series, the counseling week; a disaster in 福岡 with special offices)."""
+    """The demo year of sessions of 北海道 and 福岡 (series, the counseling week; a 福岡 disaster, special offices)."""
     sessions_demo.generate(user=demo_user(), today=today(), seed=5, prefectures=["01", "40"])
 
 
