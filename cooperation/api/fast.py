@@ -63,5 +63,5 @@ class ValuesListMixin:
         if not self.values_list_enabled:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset()).prefetch_related(None)
-        page = self.paginate_queryset(queryset.values_list(*self.list_columns))
-        return self.get_paginated_response(self.list_rows(list(page)))
+        page = self.paginator.paginate_values(queryset, queryset.values_list(*self.list_columns), request, view=self)
+        return self.get_paginated_response(self.list_rows(page))

@@ -48,7 +48,8 @@ class FiscalYearSerializer(serializers.Serializer):
     label = serializers.CharField(label=_("Fiscal year"), help_text=_("e.g. 令和7年度"))
     finished = serializers.BooleanField(label=_("finished"), help_text=_("The fiscal year has ended"))
     closed = serializers.BooleanField(
-        label=_("closed (figures frozen)"), help_text=_("Its figures are frozen (a close in force); otherwise provisional")
+        label=_("closed (figures frozen)"),
+        help_text=_("Its figures are frozen (a close in force); otherwise provisional"),
     )
     version = serializers.IntegerField(allow_null=True, label=_("version"))
     as_of = serializers.DateField(allow_null=True, label=_("as of"))

@@ -144,3 +144,11 @@ def test_details_reports_and_filtered_lists_are_bounded(url, api_data, hq, djang
     with django_assert_max_num_queries(15):
         response = client.get(url.format(year=year - 1, current=year))
     assert response.status_code == HTTPStatus.OK
+
+
+def test_a_user_without_roles_is_still_authenticated_and_sees_nothing(master):
+    nobody = User.objects.create_user(username="nobody")
+
+    response = _client(nobody).get("/api/v1/progress/")
+
+    assert response.status_code == HTTPStatus.OK and response.json()["count"] == 0
