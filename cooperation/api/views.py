@@ -79,9 +79,23 @@ def progress_as_of(progress, day: datetime.date):
     return progress.select_related("municipality", "item").order_by("municipality__lg_code", "item__sort_order")
 
 
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, building no filter form for a request that names none of the filters.
+
+    Without a filter parameter every filter lets every row through, so the
+    form (a field per filter, its choices) would be built only to change nothing.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not set(request.query_params).intersection(filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = Pagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
 
     def visible(self):
         raise NotImplementedError
@@ -170,7 +184,7 @@ class ProgressViewSet(ValuesListMixin, mixins.ListModelMixin, viewsets.GenericVi
     serializer_class = serializers.ProgressSerializer
     filterset_class = filters.ProgressFilter
     pagination_class = Pagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     list_columns = ("municipality__lg_code", "municipality__name", "item__code", "stage_as_of", "stage_date_as_of")
 
     def list_rows(self, rows):

@@ -15,7 +15,6 @@ import django_filters as filters
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -25,7 +24,7 @@ from rest_framework.response import Response
 from cooperation import fiscal
 from cooperation.api.fast import ValuesListMixin, iso
 from cooperation.api.filters import IntegerFilter
-from cooperation.api.views import Pagination
+from cooperation.api.views import FilterBackend, Pagination
 from cooperation.lists.filters import ALL, ScopedFilterSet, request_items, visible_offices, visible_prefectures
 from cooperation.models import ClosedFigure, FiscalYearClose, Stage
 from cooperation.yearly import selectors
@@ -322,7 +321,7 @@ class ClosedFigureViewSet(ValuesListMixin, mixins.ListModelMixin, viewsets.Gener
         "item_active",
     )
 
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
 
     def get_queryset(self):
         return (
