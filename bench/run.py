@@ -493,6 +493,8 @@ def floor_api_changes(ctx: Context) -> int:
 
 
 def operations(ctx: Context) -> list[Operation]:
+    from bench import api
+
     start, end = activity_window(ctx)
     hokkaido, office, otaru = ctx.hokkaido_id, ctx.sapporo_office_id, ctx.otaru_id
     return [
@@ -543,27 +545,6 @@ def operations(ctx: Context) -> list[Operation]:
                 f"&date__gte={start.isoformat()}&date__lte={end.isoformat()}"
             ),
             floor=floor_activities,
-        ),
-        Operation(
-            "api_progress",
-            f"API: 北海道 progress, {API_PAGE} a page",
-            url=f"/api/v1/progress/?prefecture=01&limit={API_PAGE}",
-            admin_url=f"/admin/cooperation/progress/?municipality__prefecture__id__exact={hokkaido}",
-            floor=floor_api_progress,
-        ),
-        Operation(
-            "api_activities",
-            f"API: activities, {API_PAGE} a page",
-            url=f"/api/v1/activities/?limit={API_PAGE}",
-            admin_url="/admin/cooperation/activity/",
-            floor=floor_api_activities,
-        ),
-        Operation(
-            "api_changes",
-            f"API: stage changes, {API_PAGE} a page",
-            url=f"/api/v1/progress-changes/?limit={API_PAGE}",
-            admin_url="/admin/cooperation/progresschange/",
-            floor=floor_api_changes,
         ),
         Operation(
             "national_export",
@@ -625,6 +606,7 @@ def operations(ctx: Context) -> list[Operation]:
             repeats=3,
             note="the whole register (about 5,000 commissioners) with contact details, as headquarters downloads it",
         ),
+        *api.operations(ctx),
     ]
 
 
@@ -704,9 +686,22 @@ def measure_page(op: Operation, ctx: Context, repeats: int) -> dict:
         row["status"] = metrics.STATUS_MISSING
         row["reason"] = f"no route for {op.url.split('?')[0]}"
         return row
-    page, admin = Client(), Client()
-    page.force_login(ctx.hq)
+    admin = Client()
     admin.force_login(ctx.admin)
+    if op.extra.get("auth") == "token":
+        from bench import api
+
+        page, cleanup = api.token_client(ctx.hq)
+    else:
+        page, cleanup = Client(), lambda: None
+        page.force_login(ctx.hq)
+    try:
+        return _measure_page(op, ctx, repeats, row, page, admin)
+    finally:
+        cleanup()
+
+
+def _measure_page(op: Operation, ctx: Context, repeats: int, row: dict, page, admin) -> dict:
     try:
         # The warm-up fills per-process caches (templates, translations, content types); queries are
         # counted on the next request, except for an operation so slow that it is run only once more.
@@ -1025,7 +1020,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     rows = []
-    if not args.only or {"yearly_report", "yearly_workbook"} & set(args.only):
+    needs_closed_years = {"yearly_report", "yearly_workbook", "api_closed_figures", "api_yearly_report"}
+    if not args.only or needs_closed_years & set(args.only):
         started = time.perf_counter()
         closed = ensure_closed_years(ctx)
         if closed:

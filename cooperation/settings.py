@@ -277,7 +277,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "cooperation.progress.models.Stage"},
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "cooperation.progress.models.Stage",
+        "LocalGovernmentKindEnum": "offices.models.Municipality.Kind",
+        "SessionKindEnum": "cooperation.sessions.models.Kind",
+        # The referrals' status kept its first name when sessions and commissioners brought statuses of their own.
+        "StatusEnum": "cooperation.referrals.models.Referral.Status",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/site_table.html"

@@ -5,7 +5,10 @@ same as on the site (choices narrowed to what the user sees).
 """
 
 import django_filters as filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from cooperation.lists.filters import (
     ALL,
@@ -21,7 +24,26 @@ from cooperation.lists.filters import (
 from cooperation.models import Progress, Stage
 from offices.models import Municipality
 
-__all__ = ["ApiActivityFilter", "MunicipalityFilter", "ProgressChangeFilter", "ProgressFilter", "ReferralFilter"]
+__all__ = [
+    "ApiActivityFilter",
+    "IntegerFilter",
+    "MunicipalityFilter",
+    "ProgressChangeFilter",
+    "ProgressFilter",
+    "ReferralFilter",
+]
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(filters.NumberFilter):
+    """A whole number within what the database holds (an id, a fiscal year): anything else is a 400, never a 500."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**31 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class ApiActivityFilter(ActivityFilter):

@@ -32,3 +32,18 @@ register("progress", views.ProgressViewSet, basename="progress")
 register("progress-changes", views.ProgressChangeViewSet, basename="progresschange")
 register("activities", views.ActivityViewSet, basename="activity")
 register("referrals", views.ReferralViewSet, basename="referral")
+
+
+def _register_domains() -> None:
+    """The resources of the packages built on the core, each in its own module of this package."""
+    from cooperation.api import commissioners, disasters, sessions, yearly
+
+    register("sessions", sessions.SessionViewSet, basename="session")
+    register("session-series", sessions.SessionSeriesViewSet, basename="sessionseries")
+    register("disasters", disasters.DisasterViewSet, basename="disaster")
+    register("commissioners", commissioners.CommissionerViewSet, basename="commissioner")
+    register("fiscal-years", yearly.FiscalYearViewSet, basename="fiscalyear")
+    register("closed-figures", yearly.ClosedFigureViewSet, basename="closedfigure")
+
+
+_register_domains()

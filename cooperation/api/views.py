@@ -16,9 +16,10 @@ from rest_framework.response import Response
 
 from cooperation import fiscal
 from cooperation.api import filters, serializers
+from cooperation.api.fast import ValuesListMixin, grouped, iso, local_iso, user_label
 from cooperation.models import Activity, Progress, ProgressChange, Referral, RequestItem
 from offices.models import Municipality, Office
-from offices.scopes import office_scope_q
+from offices.scopes import municipality_scope_q, office_scope_q
 
 
 class Pagination(LimitOffsetPagination):
@@ -26,6 +27,24 @@ class Pagination(LimitOffsetPagination):
 
     default_limit = 100
     max_limit = 500
+
+    def paginate_values(self, queryset, rows, request, view=None):
+        """``paginate_queryset`` that counts ``queryset`` and slices ``rows`` (its ``values_list``).
+
+        The projection's joins (codes of related rows) would otherwise be in
+        the count too: the same number, read over several tables instead of one.
+        """
+        self.request = request
+        self.limit = self.get_limit(request)
+        if self.limit is None:
+            return None
+        self.count = queryset.count()
+        self.offset = self.get_offset(request)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        if self.count == 0 or self.offset > self.count:
+            return []
+        return list(rows[self.offset : self.offset + self.limit])
 
 
 AS_OF = OpenApiParameter(
@@ -60,9 +79,23 @@ def progress_as_of(progress, day: datetime.date):
     return progress.select_related("municipality", "item").order_by("municipality__lg_code", "item__sort_order")
 
 
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, building no filter form for a request that names none of the filters.
+
+    Without a filter parameter every filter lets every row through, so the
+    form (a field per filter, its choices) would be built only to change nothing.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not set(request.query_params).intersection(filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = Pagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
 
     def visible(self):
         raise NotImplementedError
@@ -75,11 +108,16 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary=_("Local governments in your scope")),
     retrieve=extend_schema(summary=_("One local government")),
 )
-class LocalGovernmentViewSet(ReadOnlyViewSet):
+class LocalGovernmentViewSet(ValuesListMixin, ReadOnlyViewSet):
     serializer_class = serializers.LocalGovernmentSerializer
     filterset_class = filters.MunicipalityFilter
     lookup_field = "lg_code"
     lookup_value_regex = "[0-9]{6}"
+    list_columns = ("lg_code", "name", "name_kana", "kind", "prefecture__code", "office__code", "is_active")
+
+    def list_rows(self, rows):
+        names = ("lg_code", "name", "name_kana", "kind", "prefecture", "office", "is_active")
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def visible(self):
         return (
@@ -107,10 +145,15 @@ class LocalGovernmentViewSet(ReadOnlyViewSet):
     list=extend_schema(summary=_("Centers you work with or that serve your local governments")),
     retrieve=extend_schema(summary=_("One center")),
 )
-class CenterViewSet(ReadOnlyViewSet):
+class CenterViewSet(ValuesListMixin, ReadOnlyViewSet):
     serializer_class = serializers.CenterSerializer
     lookup_field = "code"
     filter_backends = []
+    list_columns = ("code", "label", "name", "division", "phone", "prefecture__code", "region__code")
+
+    def list_rows(self, rows):
+        names = ("code", "label", "name", "division", "phone", "prefecture", "region")
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def visible(self):
         user = self.request.user
@@ -135,13 +178,28 @@ class RequestItemViewSet(ReadOnlyViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary=_("Progress in your scope"), parameters=[AS_OF]))
-class ProgressViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ProgressViewSet(ValuesListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The current rows (active local governments, active items that apply), as the reports count them."""
 
     serializer_class = serializers.ProgressSerializer
     filterset_class = filters.ProgressFilter
     pagination_class = Pagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
+    list_columns = ("municipality__lg_code", "municipality__name", "item__code", "stage_as_of", "stage_date_as_of")
+
+    def list_rows(self, rows):
+        day = as_of(self.request).isoformat()
+        return [
+            {
+                "local_government": lg_code,
+                "local_government_name": name,
+                "item": item,
+                "stage": stage,
+                "stage_date": iso(stage_date),
+                "as_of": day,
+            }
+            for lg_code, name, item, stage, stage_date in rows
+        ]
 
     def get_queryset(self):
         return self.visible()
@@ -160,9 +218,57 @@ class ProgressViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary=_("Stage changes in your scope")))
-class ProgressChangeViewSet(ReadOnlyViewSet):
+class ProgressChangeViewSet(ValuesListMixin, ReadOnlyViewSet):
     serializer_class = serializers.ProgressChangeSerializer
     filterset_class = filters.ProgressChangeFilter
+    list_columns = (
+        "id",
+        "progress__municipality__lg_code",
+        "progress__item__code",
+        "from_stage",
+        "to_stage",
+        "effective_date",
+        "recorded_at",
+        "recorded_by__display_name",
+        "recorded_by__username",
+        "note",
+        "activity_id",
+        "referral_id",
+        "import_batch_id",
+    )
+
+    def list_rows(self, rows):
+        return [
+            {
+                "id": pk,
+                "local_government": lg_code,
+                "item": item,
+                "from_stage": from_stage,
+                "to_stage": to_stage,
+                "effective_date": iso(effective_date),
+                "recorded_at": local_iso(recorded_at),
+                "recorded_by": user_label(display_name, username),
+                "note": note,
+                "activity": activity,
+                "referral": referral,
+                "import_batch": batch,
+            }
+            for (
+                pk,
+                lg_code,
+                item,
+                from_stage,
+                to_stage,
+                effective_date,
+                recorded_at,
+                display_name,
+                username,
+                note,
+                activity,
+                referral,
+                batch,
+            ) in rows
+        ]
 
     def visible(self):
         return (
@@ -173,9 +279,55 @@ class ProgressChangeViewSet(ReadOnlyViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary=_("Activities in your scope")))
-class ActivityViewSet(ReadOnlyViewSet):
+class ActivityViewSet(ValuesListMixin, ReadOnlyViewSet):
     serializer_class = serializers.ActivitySerializer
     filterset_class = filters.ApiActivityFilter
+    list_columns = (
+        "id",
+        "date",
+        "office__code",
+        "item__code",
+        "kind",
+        "title",
+        "attendees",
+        "consultations",
+        "commissioners_present",
+        "people_recommended",
+        "commissioners_awarded",
+        "follow_up_on",
+        "follow_up_done",
+    )
+
+    def list_rows(self, rows):
+        # Only the local governments the user may see are named, as on the site: one query for the page.
+        links = grouped(
+            Activity.municipalities.through.objects.filter(activity_id__in=[row[0] for row in rows])
+            .filter(municipality_scope_q(self.request.user, prefix="municipality__"))
+            .order_by("municipality__lg_code")
+            .values_list("activity_id", "municipality__lg_code")
+        )
+        result = []
+        for pk, day, office, item, kind, title, *figures, follow_up_on, follow_up_done in rows:
+            attendees, consultations, present, recommended, awarded = figures
+            result.append(
+                {
+                    "id": pk,
+                    "date": iso(day),
+                    "office": office,
+                    "item": item,
+                    "kind": kind,
+                    "title": title,
+                    "local_governments": links.get(pk, []),
+                    "attendees": attendees,
+                    "consultations": consultations,
+                    "commissioners_present": present,
+                    "people_recommended": recommended,
+                    "commissioners_awarded": awarded,
+                    "follow_up_on": iso(follow_up_on),
+                    "follow_up_done": follow_up_done,
+                }
+            )
+        return result
 
     def visible(self):
         user = self.request.user

@@ -34,10 +34,15 @@ from cooperation.yearly.sums import (
     _referrals,
 )
 from offices.models import Municipality, Prefecture
-from offices.scopes import municipality_scope_q
+from offices.scopes import is_ministry_staff, municipality_scope_q
 
 # (prefecture id, kind, item id, stage) -> number of local governments
 Tally = dict[tuple[int, str, int, str], int]
+
+
+def may_read_report(user) -> bool:
+    """The yearly report (page, print, workbook, API) is the ministry's: headquarters, bureau and center staff."""
+    return is_ministry_staff(user)
 
 
 # ---------------------------------------------------------------- the close in force

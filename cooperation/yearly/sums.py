@@ -46,6 +46,7 @@ class ReferralRow:
     closed: int
     median_days: float | None = None
     p90_days: int | None = None
+    code: str = ""  # what the row groups by: a prefecture code, a topic, an agency, an outcome (the API's key)
 
 
 def percentile_nearest_rank(values: list[int], fraction: float) -> int | None:
@@ -56,8 +57,9 @@ def percentile_nearest_rank(values: list[int], fraction: float) -> int | None:
     return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
 
 
-def _referral_row(label: str, filed: int, days: list[int]) -> ReferralRow:
+def _referral_row(label: str, filed: int, days: list[int], code: str = "") -> ReferralRow:
     return ReferralRow(
+        code=code,
         label=label,
         filed=filed,
         closed=len(days),
@@ -150,7 +152,7 @@ def _referrals(*, user, start, end) -> dict:
 
     def table(dimension: str, labels: list[tuple[str, str]]) -> list[ReferralRow]:
         return [
-            _referral_row(label, filed.get((dimension, value), 0), days.get((dimension, value), []))
+            _referral_row(label, filed.get((dimension, value), 0), days.get((dimension, value), []), value)
             for value, label in labels
             if filed.get((dimension, value)) or days.get((dimension, value))
         ]

@@ -38,7 +38,7 @@ class YearAccessMixin(ScopedMixin):
     """The report is the ministry's: staff of headquarters, bureaus and centers (others get 403)."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not scopes.is_ministry_staff(request.user):
+        if request.user.is_authenticated and not selectors.may_read_report(request.user):
             raise PermissionDenied(_("The yearly report is for ministry staff."))
         return super().dispatch(request, *args, **kwargs)
 

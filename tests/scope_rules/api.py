@@ -7,8 +7,11 @@ Swagger UI are public, like a printed manual).
 """
 
 from cooperation.models import ProgressChange
-from tests.scope_rules import Rule, statuses
+from tests.scope_rules import MUNICIPAL, Rule, statuses
+from tests.scope_rules.commissioners import otaru_commissioner
+from tests.scope_rules.sessions import _disaster, _future_session, _otaru_series, _special_office
 from tests.scope_rules.work import HAKODATE_SEE, OTARU_SEE
+from tests.scope_rules.yearly import _closed_last_year, _current
 
 READ_ONLY = statuses(405)
 EVERYONE = statuses(200)
@@ -36,6 +39,24 @@ def _rows(world):
     return {}
 
 
+def _domains(world):
+    """札幌's series of sessions with 小樽市, a disaster affecting 小樽市 with a special office, its commissioner."""
+    _otaru_series(world)
+    _special_office(world)
+    otaru_commissioner(world)
+    return {}
+
+
+def _closed(world):
+    _closed_last_year(world)
+    return {}
+
+
+# The yearly report is the ministry's, as on the site: prefecture and local government officers get 403.
+MINISTRY_READ = statuses(200, **{role: 403 for role in MUNICIPAL})
+MINISTRY_READ_ONLY = statuses(405, **{role: 403 for role in MUNICIPAL})  # refused before the method is looked at
+
+
 def _api(name, get, kwargs=lambda world: {}, label="", post=READ_ONLY):
     return Rule(name="api:" + name, get=get, kwargs=kwargs, post=post, anonymous=401, label=label)
 
@@ -61,6 +82,22 @@ RULES = [
     _api("referral-list", EVERYONE, _rows),
     _api("referral-detail", OTARU_SEE, lambda world: {"pk": world.referral_otaru.pk}),
     _api("referral-detail", HAKODATE_SEE, lambda world: {"pk": world.referral_hakodate.pk}, "api-referral-hakodate"),
+    # Sessions, disasters and commissioners: in scope as 小樽市's pages are (the series through its sessions).
+    _api("session-list", EVERYONE, _domains),
+    _api("session-detail", OTARU_SEE, lambda world: {"pk": _future_session(world).pk}),
+    _api("session-detail", OTARU_SEE, lambda world: {"pk": _special_office(world).pk}, "api-special-office"),
+    _api("sessionseries-list", EVERYONE, _domains),
+    _api("sessionseries-detail", OTARU_SEE, lambda world: {"pk": _otaru_series(world).pk}),
+    _api("disaster-list", EVERYONE, _domains),
+    _api("disaster-detail", OTARU_SEE, lambda world: {"pk": _disaster(world).pk}),
+    _api("commissioner-list", EVERYONE, _domains),
+    _api("commissioner-detail", OTARU_SEE, lambda world: {"number": otaru_commissioner(world).number}),
+    _api("fiscalyear-list", MINISTRY_READ, _closed, post=MINISTRY_READ_ONLY),
+    _api("fiscalyear-detail", MINISTRY_READ, _current, post=MINISTRY_READ_ONLY),
+    _api("fiscalyear-detail", MINISTRY_READ, _closed_last_year, "api-fiscal-year-closed", MINISTRY_READ_ONLY),
+    _api("fiscalyear-report", MINISTRY_READ, _current, post=MINISTRY_READ_ONLY),
+    _api("fiscalyear-report", MINISTRY_READ, _closed_last_year, "api-fiscal-year-report-closed", MINISTRY_READ_ONLY),
+    _api("closedfigure-list", MINISTRY_READ, _closed, post=MINISTRY_READ_ONLY),
     # Any signed-in user manages its own tokens (viewers too: the API changes nothing).
     Rule(
         name="api:apitoken_list",
