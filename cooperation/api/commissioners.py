@@ -149,7 +149,7 @@ class CommissionerViewSet(ValuesListMixin, ReadOnlyViewSet):
     filterset_class = CommissionerFilter
     lookup_field = "number"
     lookup_value_regex = "[^/]+"
-    list_columns = (
+    register_columns = (
         "pk",
         "number",
         "name",
@@ -165,11 +165,14 @@ class CommissionerViewSet(ValuesListMixin, ReadOnlyViewSet):
         "recommended_by__lg_code",
         "recommended_on",
         "counselor_since",
-        "postal_code",
-        "address",
-        "phone",
-        "email",
     )
+    contact_columns = ("postal_code", "address", "phone", "email")
+
+    @property
+    def list_columns(self):
+        """The contact columns are not even read for whoever may not see them."""
+        contact = self.contact_columns if may_see_contact(self.request.user) else ()
+        return self.register_columns + contact
 
     def visible(self):
         commissioners = register_queryset(self.request.user).prefetch_related(
@@ -207,10 +210,9 @@ class CommissionerViewSet(ValuesListMixin, ReadOnlyViewSet):
             .order_by("-awarded_on", "-id")
             .values_list("commissioner_id", "conferrer", "conferred_by__lg_code", "title", "tier", "awarded_on")
         )
-        contact = may_see_contact(self.request.user)
         result = []
-        for pk, number, name, kana, lg_code, prefecture, office, status, *dates, postal, address, phone, mail in rows:
-            appointed, ends, first, ended, recommended_by, recommended_on, counselor_since = dates
+        for pk, number, name, kana, lg_code, prefecture, office, status, *dates in rows:
+            appointed, ends, first, ended, recommended_by, recommended_on, counselor_since, *contact = dates
             result.append(
                 {
                     "number": number,
@@ -231,9 +233,7 @@ class CommissionerViewSet(ValuesListMixin, ReadOnlyViewSet):
                     "backgrounds": backgrounds.get(pk, []),
                     "terms": terms.get(pk, []),
                     "awards": awards.get(pk, []),
-                    "contact": (
-                        {"postal_code": postal, "address": address, "phone": phone, "email": mail} if contact else None
-                    ),
+                    "contact": dict(zip(self.contact_columns, contact, strict=True)) if contact else None,
                 }
             )
         return result

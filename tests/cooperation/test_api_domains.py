@@ -4,7 +4,9 @@ import datetime
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from cooperation import fiscal
 from cooperation.api.services import api_token_create
@@ -187,9 +189,13 @@ def test_prefecture_and_local_government_officers_never_get_contact_details(role
     client = bearer(request.getfixturevalue(role))
 
     detail = client.get("/api/v1/commissioners/01-99901/")
-    listed = client.get("/api/v1/commissioners/")
+    with CaptureQueriesContext(connection) as captured:
+        listed = client.get("/api/v1/commissioners/")
 
     assert detail.status_code == listed.status_code == HTTPStatus.OK
+    read = [query["sql"] for query in captured.captured_queries if '"cooperation_commissioner"."phone"' in query["sql"]]
+    assert read == [], "the contact columns are not even read"
+    assert any('"cooperation_commissioner"."number"' in query["sql"] for query in captured.captured_queries)
     assert detail.json()["contact"] is None and detail.json()["name"] == "佐藤 和夫"
     assert [row["contact"] for row in listed.json()["results"]] == [None]
     for body in (detail.content.decode(), listed.content.decode()):
