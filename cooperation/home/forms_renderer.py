@@ -10,10 +10,10 @@ through the template engine as before.
 """
 
 from django.forms.renderers import TemplatesSetting
-from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
+
+from cooperation.markup import as_in_template as _text
 
 WIDGETS = "django/forms/widgets/"
 # Templates that are exactly {% include "django/forms/widgets/input.html" %} in Django 5.2.
@@ -21,11 +21,6 @@ INPUT_TEMPLATES = frozenset(
     WIDGETS + name + ".html" for name in ("input", "text", "date", "hidden", "number", "email", "checkbox")
 )
 OPTION_TEMPLATE = WIDGETS + "select_option.html"
-
-
-def _text(value) -> str:
-    """``{{ value }}`` in a template: local time, localized, escaped."""
-    return conditional_escape(localize(template_localtime(value)))
 
 
 def _formatted(value) -> str:
@@ -71,7 +66,11 @@ def _field_group(field) -> str:
     if field.help_text:
         help_id = f' id="{_text(field.auto_id)}_helptext"' if field.auto_id else ""
         help_html = f'<div class="helptext"{help_id}>{field.help_text}</div>'
-    errors, widget, label = _text(field.errors), _text(field), _text(field.label) if field.label else ""
+    errors, widget, label = (
+        _text(field.errors),
+        _text(field),
+        _text(field.label) if field.label else "",
+    )
     label_for = f' for="{_text(field.id_for_label)}"' if field.id_for_label else ""
     if field.widget_type == "checkbox":
         return f'<div class="checkbox-field">{widget}<label{label_for}>{label}</label></div>\n{help_html}\n{errors}'

@@ -14,16 +14,11 @@ template's for every list table.
 from __future__ import annotations
 
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
 from django_tables2.utils import signature
 
-
-def _text(value) -> str:
-    """``{{ value }}`` in a template: local time, localized, escaped."""
-    return conditional_escape(localize(template_localtime(value)))
+from cooperation.markup import as_in_template as _text
 
 
 def _plain_lookup(model, accessor: str):
@@ -99,7 +94,9 @@ def rows_html(table) -> SafeString:
     for row in table.paginated_rows:
         cells = "".join(
             format_html(
-                "\n            <td {}>{}</td>", mark_safe(column.td_html), mark_safe(_text(column.cell(row, table)))
+                "\n            <td {}>{}</td>",
+                mark_safe(column.td_html),
+                mark_safe(_text(column.cell(row, table))),
             )
             for column in columns
         )
