@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,16 +21,18 @@ class ActivityQuerySet(models.QuerySet):
 
         A whole-country scope (an empty Q) filters nothing: no EXISTS over every
         activity's local governments, so the date index serves national counts.
+        The local governments' side is ``pk IN (links of the scope's local
+        governments)``, which PostgreSQL hashes once from the covering link index
+        (migration 0014); an EXISTS per activity made a center's count read
+        every activity's links (160 ms at ten national years, 27 ms now).
         """
         office_q = office_scope_q(user, prefix="office__")
         if not office_q:
             return self.all()
-        touches_visible = Exists(
-            Activity.municipalities.through.objects.filter(activity=OuterRef("pk")).filter(
-                municipality_scope_q(user, prefix="municipality__")
-            )
-        )
-        return self.filter(office_q | Q(touches_visible))
+        touching_visible = Activity.municipalities.through.objects.filter(
+            municipality_scope_q(user, prefix="municipality__")
+        ).values("activity_id")
+        return self.filter(office_q | Q(pk__in=touching_visible))
 
     def standing(self):
         """Not cancelled: the activities lists, counts and reports take into account."""

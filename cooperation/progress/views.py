@@ -19,6 +19,7 @@ from offices import policies
 from offices.models import Municipality, Office
 
 RECENT_LIMIT = 10  # the latest of each list; the list pages hold the rest
+HISTORY_EVIDENCE = ("activity", "referral", "import_batch", "corrects", "commissioner", "commissioner_award")
 
 
 def _applicable_progresses(municipality):
@@ -47,16 +48,23 @@ def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None
         elif may_edit:
             form = ProgressUpdateForm(progress=progress, meanings=meanings)
         rows.append((progress, form))
-    activities = (
-        Activity.objects.visible_to(user)
-        .filter(municipalities=municipality)
-        .select_related("office", "item")
-        .order_by("-date", "-id")
+    # Every activity touching a local government the user sees is visible to the user (ActivityQuerySet.visible_to),
+    # and the page is shown only for such a one: the scope's subquery would add nothing here but its cost. The
+    # dates of all its activities (a few hundred at most: 763 for the busiest after ten national years) give the
+    # count and the newest ten at once; "newest ten" in SQL made PostgreSQL walk the whole date index instead.
+    dated = sorted(Activity.objects.filter(municipalities=municipality).values_list("date", "pk"), reverse=True)
+    newest = [pk for _date, pk in dated[:RECENT_LIMIT]]
+    activities = sorted(
+        Activity.objects.filter(pk__in=newest).select_related("office", "item"),
+        key=lambda activity: (activity.date, activity.pk),
+        reverse=True,
     )
     referrals = Referral.objects.visible_to(user).filter(municipality=municipality).order_by("-received_on", "-id")
+    # Joined to the item and the recorder only: with every evidence joined as well, planning this query took
+    # 13 ms (8 relations). The evidence comes by primary key, one small query per kind the shown changes hold.
     history = (
         ProgressChange.objects.filter(progress__municipality=municipality)
-        .select_related("progress__item", "recorded_by", "activity", "referral", "import_batch", "corrects")
+        .select_related("progress__item", "recorded_by")
         .annotate(is_corrected=Exists(ProgressChange.objects.filter(corrects=OuterRef("pk"))))
         .order_by("-effective_date", "-recorded_at", "-id")
     )
@@ -69,10 +77,10 @@ def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None
         "may_edit": may_edit,
         "bound": bound,
         # The latest changes; the whole history is the history list filtered by this local government.
-        "history": history[:RECENT_LIMIT],
+        "history": history[:RECENT_LIMIT].prefetch_related(*HISTORY_EVIDENCE),
         "history_count": history.count(),
-        "activities": activities[:RECENT_LIMIT],
-        "activity_count": activities.count(),
+        "activities": activities,
+        "activity_count": len(dated),
         "referrals": referrals[:RECENT_LIMIT],
         "referral_count": referrals.count(),
         "recent_limit": RECENT_LIMIT,
