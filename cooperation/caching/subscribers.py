@@ -14,8 +14,18 @@ from collections.abc import Iterable
 
 from cooperation.caching import generations
 from cooperation.caching.events import MASTER_DATA_CHANGED
+from cooperation.commissioners import events as commissioner_events
 from cooperation.events import ACTIVITY_CHANGED, ACTIVITY_LOGGED, PROGRESS_CHANGED, REFERRAL_FILED, REFERRAL_MOVED
 from offices.events import Event, subscribe
+
+COMMISSIONER_RECORD_EVENTS = (
+    commissioner_events.COMMISSIONER_CREATED,
+    commissioner_events.COMMISSIONER_CHANGED,
+    commissioner_events.COMMISSIONER_RECOMMENDED,
+    commissioner_events.COMMISSIONER_APPOINTED,
+    commissioner_events.COMMISSIONER_ENDED,
+    commissioner_events.COMMISSIONER_AWARDED,
+)
 
 
 def affected(*, municipality_ids: Iterable[int] = (), office_ids: Iterable[int] = ()) -> set[str]:
@@ -57,6 +67,14 @@ def activity_changed(event: Event) -> None:
 
 @subscribe(REFERRAL_FILED, REFERRAL_MOVED)
 def referral_changed(event: Event) -> None:
+    generations.bump(
+        affected(municipality_ids=[event.data.get("municipality_id")], office_ids=[event.data.get("office_id")])
+    )
+
+
+@subscribe(*COMMISSIONER_RECORD_EVENTS)
+def commissioner_changed(event: Event) -> None:
+    """A commissioner's name shows in cached markup (the desk's open referrals, the local government's page)."""
     generations.bump(
         affected(municipality_ids=[event.data.get("municipality_id")], office_ids=[event.data.get("office_id")])
     )
