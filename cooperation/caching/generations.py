@@ -28,6 +28,17 @@ def prefecture(prefecture_id: int) -> str:
     return f"pref:{prefecture_id}"
 
 
+def work(name: str) -> str:
+    """The generation of the centers' work behind ``name`` (a prefecture, the country, …).
+
+    Stage changes bump ``name``; activities, referrals and commissioners bump
+    ``work(name)``. A roll-up of stages (a report's matrix, the national tally)
+    is not recomputed after an activity, nor a count of activities and
+    referrals after a stage change; what shows both depends on both.
+    """
+    return f"work:{name}"
+
+
 def _cache():
     return caches[CACHE_ALIAS]
 

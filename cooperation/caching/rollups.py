@@ -124,9 +124,19 @@ def prefecture_depends(prefecture) -> str:
     return generations.prefecture(getattr(prefecture, "pk", prefecture))
 
 
+def work_depends(depends: Iterable[str]) -> set[str]:
+    """The work generations (activities, referrals, commissioners) of the same scope as ``depends``."""
+    return {generations.work(name) for name in depends}
+
+
 def desk_depends(office) -> list[str]:
-    """A center's desk: its prefecture, and every prefectural government (their peers are nationwide)."""
+    """A center's jurisdiction table: its prefecture, and every prefectural government (their peers are nationwide)."""
     return [generations.prefecture(office.prefecture_id), generations.PREFECTURAL_GOVERNMENTS]
+
+
+def desk_work_depends(office) -> set[str]:
+    """A center's lists of activities and referrals: the work of its prefecture (every center serves only there)."""
+    return work_depends([generations.prefecture(office.prefecture_id)])
 
 
 # --- roll-ups kept per prefecture --------------------------------------------------------------

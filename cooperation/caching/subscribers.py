@@ -4,6 +4,9 @@ A change bumps the prefectures of every local government it touches, the
 prefecture of the center it belongs to, the country, and the prefectural
 governments' generation when one of them is touched (the desk compares them
 nationwide). A stage change in 北海道 therefore leaves 沖縄's report alone.
+Stage changes bump those generations themselves; activities, referrals and
+commissioners bump their ``work`` counterparts (generations.work), so a stage
+change leaves the counts of activities alone and an activity the stage matrix.
 Subscribers run in the process that committed, before its response is sent:
 the next request, from any process, finds the new generation.
 """
@@ -48,6 +51,11 @@ def affected(*, municipality_ids: Iterable[int] = (), office_ids: Iterable[int] 
     return names
 
 
+def bump_work(names: Iterable[str]) -> None:
+    """Activities, referrals and commissioners: the work generations of what they touch (generations.work)."""
+    generations.bump(generations.work(name) for name in names)
+
+
 @subscribe(PROGRESS_CHANGED)
 def progress_changed(event: Event) -> None:
     generations.bump(affected(municipality_ids=event.data.get("municipality_ids", ())))
@@ -62,22 +70,18 @@ def activity_changed(event: Event) -> None:
         municipality_ids = Activity.municipalities.through.objects.filter(
             activity_id=event.data["activity_id"]
         ).values_list("municipality_id", flat=True)
-    generations.bump(affected(municipality_ids=municipality_ids or (), office_ids=[event.data.get("office_id")]))
+    bump_work(affected(municipality_ids=municipality_ids or (), office_ids=[event.data.get("office_id")]))
 
 
 @subscribe(REFERRAL_FILED, REFERRAL_MOVED)
 def referral_changed(event: Event) -> None:
-    generations.bump(
-        affected(municipality_ids=[event.data.get("municipality_id")], office_ids=[event.data.get("office_id")])
-    )
+    bump_work(affected(municipality_ids=[event.data.get("municipality_id")], office_ids=[event.data.get("office_id")]))
 
 
 @subscribe(*COMMISSIONER_RECORD_EVENTS)
 def commissioner_changed(event: Event) -> None:
-    """A commissioner's name shows in cached markup (the desk's open referrals, the local government's page)."""
-    generations.bump(
-        affected(municipality_ids=[event.data.get("municipality_id")], office_ids=[event.data.get("office_id")])
-    )
+    """A commissioner's name shows in cached markup (the desk's open referrals)."""
+    bump_work(affected(municipality_ids=[event.data.get("municipality_id")], office_ids=[event.data.get("office_id")]))
 
 
 @subscribe(MASTER_DATA_CHANGED)

@@ -18,13 +18,20 @@ from offices.models import Municipality, Office
 ACTIVITY_MUNICIPALITIES = Activity.municipalities.through
 
 
-class DeskBody(NamedTuple):
-    """The desk's sections as cached: their markup (with placeholders for the request's own values) and counts."""
+class DeskWork(NamedTuple):
+    """The desk's lists as cached: overdue follow-ups and open referrals, recent activities, and their counts."""
 
-    html: str
-    jurisdiction_count: int
+    lists_html: str
+    recent_html: str
     overdue_count: int
     referral_count: int
+
+
+class DeskTable(NamedTuple):
+    """The jurisdiction table as cached: its markup, how many local governments, how many with stale items."""
+
+    html: str
+    count: int
     stale_count: int
 
 
@@ -57,33 +64,65 @@ class OfficeDeskView(ScopedMixin, DetailView):
         user = self.request.user
         today = fiscal.today()
         may_write = policies.can(user, policies.ACTIVITY_LOG, office)
-        # Everything below the summary is rendered once per desk generation and kept as markup: each of its lists
-        # is drawn from the center's and its local governments' activities and referrals, whose every change
-        # bumps the desk's generations (cooperation/caching/subscribers.py).
-        desk = rollups.cached(
-            "desk_body",
-            lambda: desk_body(user, office, today=today, may_write=may_write),
-            user=user,
-            depends=rollups.desk_depends(office),
-            office=office.pk,
-            today=today,
-            may_write=may_write,
+        # Below the summary everything is rendered once per generation and kept as markup. The lists are drawn
+        # from activities and referrals only, so a stage change leaves them cached; the jurisdiction table shows
+        # stages and open referrals, and follows both (cooperation/caching/subscribers.py).
+        scope = {"user": user, "office": office.pk, "today": today, "may_write": may_write}
+        work = rollups.cached(
+            "desk_work",
+            lambda: desk_work(user, office, today=today, may_write=may_write),
+            depends=rollups.desk_work_depends(office),
+            **scope,
+        )
+        table = rollups.cached(
+            "desk_table",
+            lambda: desk_table(user, office, today=today, may_write=may_write),
+            depends=[*rollups.desk_depends(office), *rollups.desk_work_depends(office)],
+            **scope,
         )
         context.update(
             today=today,
             may_write=may_write,
-            desk=desk,
-            desk_sections=placeholders.fill(desk.html, self.request),
+            desk={
+                "jurisdiction_count": table.count,
+                "stale_count": table.stale_count,
+                "overdue_count": work.overdue_count,
+                "referral_count": work.referral_count,
+            },
+            desk_lists=placeholders.fill(work.lists_html, self.request),
+            desk_jurisdiction=placeholders.fill(table.html, self.request),
+            desk_recent=placeholders.fill(work.recent_html, self.request),
         )
         return context
 
 
-def desk_body(user, office, *, today, may_write: bool) -> DeskBody:
-    """Overdue follow-ups, open referrals, the jurisdiction table and recent activities, rendered."""
+def _rendering_context(office, may_write: bool, **values) -> dict:
+    return {
+        "office": office,
+        "may_write": may_write,
+        "csrf_token": placeholders.csrf(),
+        "next_path": placeholders.next_path(),
+        **values,
+    }
+
+
+def desk_table(user, office, *, today, may_write: bool) -> DeskTable:
+    """The jurisdiction's local governments with adoption, suggestion, stale items and open referrals, rendered."""
+    rows = desk_rows(user, office, today=today)
+    html = render_to_string(
+        "cooperation/includes/desk_jurisdiction.html",
+        _rendering_context(
+            office, may_write, jurisdiction_rows=desk_rows_html(rows, office=office, may_write=may_write)
+        ),
+    )
+    return DeskTable(html=html, count=len(rows), stale_count=sum(1 for row in rows if row.stale))
+
+
+def desk_work(user, office, *, today, may_write: bool) -> DeskWork:
+    """Overdue follow-ups, open referrals and recent activities, rendered."""
     visible_municipalities = Prefetch(
         "municipalities", queryset=Municipality.objects.visible_to(user).order_by("lg_code")
     )
-    rows = desk_rows(user, office, today=today)
     overdue = list(
         Activity.objects.visible_to(user)
         .filter(office=office, follow_up_on__lt=today, follow_up_done=False)
@@ -107,23 +146,14 @@ def desk_body(user, office, *, today, may_write: bool) -> DeskBody:
         .prefetch_related(visible_municipalities)
         .order_by("-date", "-id")[:RECENT_ACTIVITIES]
     )
-    html = render_to_string(
-        "cooperation/includes/desk_sections.html",
-        {
-            "office": office,
-            "may_write": may_write,
-            "overdue": overdue,
-            "open_referrals": open_referrals,
-            "jurisdiction_rows": desk_rows_html(rows, office=office, may_write=may_write),
-            "recent": recent,
-            "csrf_token": placeholders.csrf(),
-            "next_path": placeholders.next_path(),
-        },
-    )
-    return DeskBody(
-        html=html,
-        jurisdiction_count=len(rows),
+    return DeskWork(
+        lists_html=render_to_string(
+            "cooperation/includes/desk_lists.html",
+            _rendering_context(office, may_write, overdue=overdue, open_referrals=open_referrals),
+        ),
+        recent_html=render_to_string(
+            "cooperation/includes/desk_recent.html", _rendering_context(office, may_write, recent=recent)
+        ),
         overdue_count=len(overdue),
         referral_count=len(open_referrals),
-        stale_count=sum(1 for row in rows if row.stale),
     )

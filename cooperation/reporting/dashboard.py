@@ -77,7 +77,10 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             reports.in_region(region, "municipality__prefecture__region")
         )
         # One pass over the progress rows gives both the map (per prefecture) and the bars (per item).
-        cache_scope = {"user": user, "depends": rollups.scope_depends(user), "region": region and region.pk}
+        stages_depend = rollups.scope_depends(user)
+        cache_scope = {"user": user, "depends": stages_depend, "region": region and region.pk}
+        # Counts of activities and referrals: not recomputed after a stage change (generations.work).
+        work_scope = {**cache_scope, "depends": rollups.work_depends(stages_depend)}
         tally = rollups.stage_tally(progress, user=user, region=region, as_of=as_of, today=today)
         shares = tally.shares(item)
         tiles = reports.tile_map(Prefecture.objects.all(), shares)
@@ -92,7 +95,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
                 ),
                 year=year,
             ),
-            **cache_scope,
+            **work_scope,
             year=year,
         )
         changes = rollups.cached(
@@ -134,7 +137,12 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             first_data_year=first_year,
             year_without_data=year_without_data,
             fragment_key=rollups.fragment_key(
-                "dashboard_html", **cache_scope, item=item and item.pk, year=year, as_of=as_of, today=today
-            ),  # noqa: E501
+                "dashboard_html",
+                **{**cache_scope, "depends": stages_depend | work_scope["depends"]},
+                item=item and item.pk,
+                year=year,
+                as_of=as_of,
+                today=today,
+            ),
         )
         return context

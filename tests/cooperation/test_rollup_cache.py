@@ -33,15 +33,13 @@ def _pref(code):
     return generations.prefecture(Prefecture.objects.get(code=code).pk)
 
 
+def _work(name):
+    return generations.work(name)
+
+
 def _names():
-    return [
-        generations.MASTER,
-        generations.NATIONAL,
-        generations.PREFECTURAL_GOVERNMENTS,
-        _pref(HOKKAIDO),
-        _pref(OKINAWA),
-        _pref(AOMORI),
-    ]
+    stages = [generations.NATIONAL, generations.PREFECTURAL_GOVERNMENTS, _pref(HOKKAIDO), _pref(OKINAWA), _pref(AOMORI)]
+    return [generations.MASTER, *stages, *(_work(name) for name in stages)]
 
 
 def bumped_by(write) -> set[str]:
@@ -104,10 +102,11 @@ def test_activity_and_its_follow_up_bump_the_centers_prefecture(master, otaru):
             follow_up_on=today(),
         )
 
-    assert bumped_by(log) == {_pref(HOKKAIDO), generations.NATIONAL}
+    # The work generations only: a report's stage matrix or the national tally is not recomputed.
+    assert bumped_by(log) == {_work(_pref(HOKKAIDO)), _work(generations.NATIONAL)}
     assert bumped_by(lambda: activity_follow_up_done(activity=created["activity"], by=None)) == {
-        _pref(HOKKAIDO),
-        generations.NATIONAL,
+        _work(_pref(HOKKAIDO)),
+        _work(generations.NATIONAL),
     }
 
 
@@ -119,9 +118,10 @@ def test_referral_filing_and_moving_bump_its_prefecture(master, otaru):
             by=None, municipality=otaru, received_on=today(), topic="tax", summary="相談"
         )
 
-    assert bumped_by(file) >= {_pref(HOKKAIDO), generations.NATIONAL}
+    # Filing the first referral may move a stage as well (RequestItem.first_referral_moves): both kinds then.
+    assert bumped_by(file) >= {_work(_pref(HOKKAIDO)), _work(generations.NATIONAL)}
     changed = bumped_by(lambda: referral_transition(referral=filed["referral"], to_status="acknowledged", by=None))
-    assert changed == {_pref(HOKKAIDO), generations.NATIONAL}
+    assert changed == {_work(_pref(HOKKAIDO)), _work(generations.NATIONAL)}
 
 
 def test_master_data_load_bumps_everything(master):
@@ -229,3 +229,33 @@ def test_the_dashboards_rendered_fragment_shows_a_change_on_the_next_request(cen
     assert "小樽市" not in latest_changes_html()  # the fragment from the cache
     progress_update(progress=_progress("012033"), stage=Stage.DONE, by=center_sapporo)
     assert "小樽市" in latest_changes_html()
+
+
+def test_an_activity_is_counted_on_the_next_request_and_the_stage_tally_stays_cached(hq, client_for, monkeypatch):
+    """Work and stages have generations of their own: an activity recounts the year, not the stage matrix."""
+    client = client_for(hq)
+
+    def briefings():
+        counts = client.get("/dashboard/").context["counts"]
+        return next(entry.count for entry in counts.activities if entry.kind == "briefing")
+
+    before = briefings()
+    assert briefings() == before  # from the cache
+    tallied, matrices = [], []
+    original_tally, original_matrix = reports.stage_tally, reports.prefecture_matrix
+    monkeypatch.setattr(reports, "stage_tally", lambda *a, **k: tallied.append(1) or original_tally(*a, **k))
+    client.get("/prefectures/01/")
+    monkeypatch.setattr(reports, "prefecture_matrix", lambda *a, **k: matrices.append(1) or original_matrix(*a, **k))
+    activity_create(
+        by=None,
+        municipalities=[Municipality.objects.get(lg_code="012033")],
+        office=Office.objects.get(code="sapporo"),
+        item=RequestItem.objects.get(code="1-1"),
+        kind="briefing",
+        date=today(),
+        title="説明会",
+    )
+
+    assert briefings() == before + 1
+    assert client.get("/prefectures/01/").status_code == HTTPStatus.OK
+    assert tallied == [] and matrices == [], "an activity changes no stage: nothing of the stages is recomputed"
