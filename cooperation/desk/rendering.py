@@ -2,69 +2,100 @@
 
 Rendered by Django's template engine, the rows (each with a suggestion, a
 plural phrase, the stale items and a link) cost most of the desk's time; the
-same markup built here with ``format_html`` costs a tenth of it. The markup
+same markup built here costs a tenth of it, and what every row repeats (badges, phrases, the URL pattern)
+is worked out once per table. The markup
 and the catalogue's messages are those the template had; tests compare them.
 """
 
 from __future__ import annotations
 
+import html
+
 from django.urls import reverse
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from cooperation.reporting.prefecture import municipality_url_maker
 from cooperation.templatetags.cooperation_tags import stage_badge
 
 
-def _suggestion(row) -> SafeString:
-    if row.suggestion is None:
-        return mark_safe("—")
-    item = row.suggestion.item
-    html = format_html(
-        '<span class="work-code">{}</span> {} {}', item.code, item.title, stage_badge(row.suggestion.stage)
-    )
-    if row.peer_total:
-        phrase = ngettext(
-            "adopted by %(peers)s of %(total)s peer", "adopted by %(peers)s of %(total)s peers", row.peer_total
-        ) % {"peers": row.suggestion_peers, "total": row.peer_total}
-        html += format_html('\n            <span class="work-meta">{}</span>', phrase)
-    return html
+def _escape(value) -> str:
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
-def _stale(row) -> SafeString:
-    if not row.stale:
-        return mark_safe("—")
-    return format_html_join(
-        " ",
-        '<span class="work-code" title="{}">{}</span>',
-        ((progress.item.title, progress.item.code) for progress in row.stale),
-    )
+class _RowWriter:
+    """What every row repeats, worked out once per table: badges by stage, the peers phrase by count, URLs."""
+
+    def __init__(self, *, office, may_write: bool):
+        self.office = office
+        self.may_write = may_write
+        self.url = municipality_url_maker()
+        self.log_url = reverse("cooperation:activity_create")
+        self.log_label = gettext('Log an activity<span class="visually-hidden"> with %(name)s</span>')
+        self.badges: dict[str, str] = {}
+        self.phrases: dict[int, str] = {}
+        self.kinds: dict[str, str] = {}
+
+    def badge(self, stage: str) -> str:
+        if stage not in self.badges:
+            self.badges[stage] = str(stage_badge(stage))
+        return self.badges[stage]
+
+    def phrase(self, total: int) -> str:
+        if total not in self.phrases:
+            self.phrases[total] = ngettext(
+                "adopted by %(peers)s of %(total)s peer", "adopted by %(peers)s of %(total)s peers", total
+            )
+        return self.phrases[total]
+
+    def kind(self, municipality) -> str:
+        if municipality.kind not in self.kinds:
+            self.kinds[municipality.kind] = _escape(municipality.get_kind_display())
+        return self.kinds[municipality.kind]
+
+    def suggestion(self, row) -> str:
+        if row.suggestion is None:
+            return "—"
+        item = row.suggestion.item
+        badge = self.badge(row.suggestion.stage)
+        out = f'<span class="work-code">{_escape(item.code)}</span> {_escape(item.title)} {badge}'
+        if row.peer_total:
+            phrase = self.phrase(row.peer_total) % {"peers": row.suggestion_peers, "total": row.peer_total}
+            out += f'\n            <span class="work-meta">{_escape(phrase)}</span>'
+        return out
+
+    @staticmethod
+    def stale(row) -> str:
+        if not row.stale:
+            return "—"
+        return " ".join(
+            f'<span class="work-code" title="{_escape(progress.item.title)}">{_escape(progress.item.code)}</span>'
+            for progress in row.stale
+        )
+
+    def row(self, row) -> str:
+        municipality = row.municipality
+        lg_code = _escape(municipality.lg_code)
+        link = _escape(self.url(municipality.lg_code))
+        cells = [
+            f'<th scope="row"><a href="{link}">{_escape(municipality.name)}</a></th>',
+            f"<td>{self.kind(municipality)}</td>",
+            f'<td class="work-number">{row.adopted} / {row.applicable}</td>',
+            f'<td class="work-suggestion">{self.suggestion(row)}</td>',
+            f'<td class="work-stale">{self.stale(row)}</td>',
+            f'<td class="work-number">{_escape(municipality.open_referrals)}</td>',
+        ]
+        if self.may_write:
+            label = self.log_label % {"name": escape(municipality.name)}
+            cells.append(
+                f'<td><a href="{_escape(self.log_url)}?office={_escape(self.office.code)}&amp;municipality={lg_code}">'
+                f"{label}</a></td>"
+            )
+        return f'<tr id="lg-{lg_code}">\n  ' + "\n  ".join(cells) + "\n</tr>"
 
 
 def desk_rows_html(rows, *, office, may_write: bool) -> SafeString:
-    """The ``<tr>`` elements of the desk's jurisdiction table."""
-    log_url = reverse("cooperation:activity_create")
-    log_label = gettext('Log an activity<span class="visually-hidden"> with %(name)s</span>')
-    out = []
-    for row in rows:
-        municipality = row.municipality
-        cells = [
-            format_html('<th scope="row"><a href="{}">{}</a></th>', municipality.get_absolute_url(), municipality.name),
-            format_html("<td>{}</td>", municipality.get_kind_display()),
-            format_html('<td class="work-number">{} / {}</td>', row.adopted, row.applicable),
-            format_html('<td class="work-suggestion">{}</td>', _suggestion(row)),
-            format_html('<td class="work-stale">{}</td>', _stale(row)),
-            format_html('<td class="work-number">{}</td>', municipality.open_referrals),
-        ]
-        if may_write:
-            cells.append(
-                format_html(
-                    '<td><a href="{}?office={}&amp;municipality={}">{}</a></td>',
-                    log_url,
-                    office.code,
-                    municipality.lg_code,
-                    mark_safe(log_label % {"name": escape(municipality.name)}),
-                )
-            )
-        out.append(format_html('<tr id="lg-{}">\n  {}\n</tr>', municipality.lg_code, mark_safe("\n  ".join(cells))))
-    return mark_safe("\n".join(out))
+    """The ``<tr>`` elements of the desk's jurisdiction table (every value escaped as ``format_html`` would)."""
+    writer = _RowWriter(office=office, may_write=may_write)
+    return mark_safe("\n".join(writer.row(row) for row in rows))

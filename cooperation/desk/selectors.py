@@ -3,10 +3,11 @@
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Count, Q
 
-from cooperation.models import Progress, Stage
+from cooperation.models import Progress, Referral, RequestItem, Stage
 from offices.models import Municipality, Office
 
 STALE_AFTER = datetime.timedelta(days=365)
@@ -21,7 +22,7 @@ class DeskRow:
     municipality: Municipality
     applicable: int = 0
     adopted: int = 0
-    suggestion: Progress | None = None
+    suggestion: "DeskProgress | None" = None
     suggestion_peers: int = 0
     peer_total: int = 0
     stale: list = field(default_factory=list)
@@ -64,42 +65,61 @@ def peer_adoption(prefecture_ids) -> tuple[dict, dict]:
     return adopted, sizes
 
 
+class DeskProgress(NamedTuple):
+    """One item of a row: what the desk shows of a progress row (its item, stage and date), read as plain values."""
+
+    item: RequestItem
+    stage: str
+    stage_date: datetime.date | None
+
+
 def desk_rows(user, office: Office, *, today: datetime.date) -> list[DeskRow]:
-    """The jurisdiction's active local governments with suggestion, adoption and stale items."""
-    municipalities = list(
-        Municipality.objects.visible_to(user)
-        .active()
-        .filter(office=office)
-        .annotate(open_referrals=Count("referrals", filter=~Q(referrals__status="closed")))
-        .order_by("lg_code")
+    """The jurisdiction's active local governments with suggestion, adoption and stale items.
+
+    Progress rows are read as values (about 470 for 札幌's 52 local governments), not model instances, and the
+    open referrals counted apart (one grouped query): building those instances was most of the desk's time
+    whenever its table had to be computed afresh.
+    """
+    municipalities = list(Municipality.objects.visible_to(user).active().filter(office=office).order_by("lg_code"))
+    open_counts = dict(
+        Referral.objects.open()
+        .filter(municipality__in=[municipality.pk for municipality in municipalities])
+        .order_by()
+        .values_list("municipality")
+        .annotate(n=Count("pk"))
     )
+    for municipality in municipalities:
+        municipality.open_referrals = open_counts.get(municipality.pk, 0)
     rows = {municipality.pk: DeskRow(municipality=municipality) for municipality in municipalities}
+    items = {item.pk: item for item in RequestItem.objects.all()}
     progresses = (
         Progress.objects.current()
         .filter(municipality__in=list(rows))
-        .select_related("item")
         .order_by("item__sort_order", "item__code")
+        .values_list("municipality_id", "item_id", "stage", "stage_date")
     )
     adopted, sizes = peer_adoption({municipality.prefecture_id for municipality in municipalities})
     stale_before = today - STALE_AFTER
     best = {}
-    for progress in progresses:
-        row = rows[progress.municipality_id]
+    for municipality_id, item_id, stage, stage_date in progresses:
+        row = rows[municipality_id]
         municipality = row.municipality
-        if not progress.item.applies_to(municipality):
+        item = items[item_id]
+        if not item.applies_to(municipality):
             continue
         row.applicable += 1
-        if progress.stage in ADOPTED:
+        if stage in ADOPTED:
             row.adopted += 1
             continue
-        if progress.stage_date is None or progress.stage_date < stale_before:
+        progress = DeskProgress(item=item, stage=stage, stage_date=stage_date)
+        if stage_date is None or stage_date < stale_before:
             row.stale.append(progress)
-        if progress.stage == Stage.NOT_FEASIBLE:
+        if stage == Stage.NOT_FEASIBLE:
             continue
-        peers = adopted[(*_peer_key(municipality.prefecture_id, municipality.kind), progress.item_id)]
+        peers = adopted[(*_peer_key(municipality.prefecture_id, municipality.kind), item_id)]
         # Items come in the letter's order, so a tie keeps the earlier item.
-        if progress.municipality_id not in best or peers > best[progress.municipality_id][0]:
-            best[progress.municipality_id] = (peers, progress)
+        if municipality_id not in best or peers > best[municipality_id][0]:
+            best[municipality_id] = (peers, progress)
     for municipality_id, (peers, progress) in best.items():
         row = rows[municipality_id]
         row.suggestion = progress
