@@ -9,6 +9,8 @@ class CooperationConfig(AppConfig):
 
     def ready(self):
         from cooperation import events  # noqa: F401  (registers the cooperation domain's event codes)
-        from cooperation.caching import subscribers  # noqa: F401  (roll-up cache invalidation)
+        from cooperation.caching import subscribers  # roll-up cache invalidation
+
+        subscribers.connect_disaster_signals()
         from cooperation.commissioners import events as commissioner_events  # noqa: F401
         from cooperation.notifications import connect  # noqa: F401  (notification subscribers and admin)

@@ -22,6 +22,7 @@ PREFIX = "gen:"
 MASTER = "master"
 NATIONAL = "national"
 PREFECTURAL_GOVERNMENTS = "prefgov"
+DISASTERS = "disasters"  # the disaster banner: declared, closed, or changed in the admin
 
 
 def prefecture(prefecture_id: int) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from cooperation.caching import generations
 from cooperation.caching.events import MASTER_DATA_CHANGED
 from cooperation.commissioners import events as commissioner_events
+from cooperation.disasters import events as disaster_events
 from cooperation.events import ACTIVITY_CHANGED, ACTIVITY_LOGGED, PROGRESS_CHANGED, REFERRAL_FILED, REFERRAL_MOVED
 from offices.events import Event, subscribe
 
@@ -82,6 +83,28 @@ def referral_changed(event: Event) -> None:
 def commissioner_changed(event: Event) -> None:
     """A commissioner's name shows in cached markup (the desk's open referrals)."""
     bump_work(affected(municipality_ids=[event.data.get("municipality_id")], office_ids=[event.data.get("office_id")]))
+
+
+@subscribe(disaster_events.DISASTER_DECLARED, disaster_events.DISASTER_CLOSED)
+def disaster_changed(event: Event) -> None:
+    generations.bump([generations.DISASTERS])
+
+
+def connect_disaster_signals() -> None:
+    """Saves that bypass the services (the admin): the banner's generation is bumped after they commit."""
+    from django.db import transaction
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from cooperation.disasters.models import Disaster
+
+    def bump_after_commit(**kwargs) -> None:
+        transaction.on_commit(lambda: generations.bump([generations.DISASTERS]))
+
+    for signal in (post_save, post_delete):
+        signal.connect(bump_after_commit, sender=Disaster, dispatch_uid=f"disaster-banner-{signal}")
+    m2m_changed.connect(
+        bump_after_commit, sender=Disaster.municipalities.through, dispatch_uid="disaster-banner-municipalities"
+    )
 
 
 @subscribe(MASTER_DATA_CHANGED)

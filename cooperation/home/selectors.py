@@ -2,9 +2,11 @@
 
 import datetime
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db.models import Count, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf
+from django.urls import reverse as _reverse
 from django.utils.translation import gettext as _
 
 from cooperation.caching import rollups
@@ -22,6 +24,16 @@ PRECEDENCE = [
     Role.Kind.PREFECTURE,
     Role.Kind.MUNICIPALITY,
 ]
+
+
+@lru_cache(maxsize=256)
+def _reversed(name: str, prefix: str, urlconf) -> str:
+    return _reverse(name)
+
+
+def reverse(name: str) -> str:
+    """``reverse(name)`` of a route without arguments, worked out once per process (the header's ~20 links)."""
+    return _reversed(name, get_script_prefix(), get_urlconf())
 
 
 def home_role(user) -> Role | None:
