@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, View
@@ -14,6 +15,7 @@ from django.views.generic.base import TemplateResponseMixin
 from cooperation.forms import ProgressUpdateForm
 from cooperation.mixins import ScopedMixin, require
 from cooperation.models import Activity, Progress, ProgressChange, Referral
+from cooperation.progress import rendering
 from cooperation.progress.services import ProgressConflict, progress_update
 from offices import policies
 from offices.models import Municipality, Office
@@ -32,8 +34,9 @@ def _applicable_progresses(municipality):
     )
 
 
-def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None = None) -> dict:
+def municipality_context(request, municipality, *, bound: ProgressUpdateForm | None = None) -> dict:
     """Everything the page shows, in a fixed number of queries; ``bound`` replaces one item's blank form."""
+    user = request.user
     progresses = list(_applicable_progresses(municipality))
     may_edit = policies.can(user, policies.PROGRESS_CHANGE, municipality)
     from cooperation.yearly.meanings import meanings_table  # what each stage means, read once for every form
@@ -68,7 +71,17 @@ def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None
         .annotate(is_corrected=Exists(ProgressChange.objects.filter(corrects=OuterRef("pk"))))
         .order_by("-effective_date", "-recorded_at", "-id")
     )
+    history_count = history.count()
+    history = history[:RECENT_LIMIT].prefetch_related(*HISTORY_EVIDENCE)
     return {
+        # The progress table, the stage forms and the history are written in Python (progress/rendering.py).
+        "progress_rows": rendering.progress_rows_html(rows, may_edit=may_edit),
+        "stage_forms": rendering.stage_forms_html(
+            rows, municipality=municipality, csrf_token=get_token(request), request=request
+        )
+        if may_edit
+        else "",
+        "history_items": rendering.history_html(history, may_edit=may_edit),
         "object": municipality,
         "office_writable": policies.can(user, policies.ACTIVITY_LOG, municipality.office),
         "desk_visible": Office.objects.visible_to(user).filter(pk=municipality.office_id).exists(),
@@ -77,8 +90,8 @@ def municipality_context(user, municipality, *, bound: ProgressUpdateForm | None
         "may_edit": may_edit,
         "bound": bound,
         # The latest changes; the whole history is the history list filtered by this local government.
-        "history": history[:RECENT_LIMIT].prefetch_related(*HISTORY_EVIDENCE),
-        "history_count": history.count(),
+        "history": history,
+        "history_count": history_count,
         "activities": activities,
         "activity_count": len(dated),
         "referrals": referrals[:RECENT_LIMIT],
@@ -98,7 +111,7 @@ class MunicipalityDetailView(ScopedMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(municipality_context(self.request.user, self.object))
+        context.update(municipality_context(self.request, self.object))
         return context
 
 
@@ -169,5 +182,5 @@ class ProgressUpdateView(ScopedMixin, TemplateResponseMixin, View):
         return form
 
     def show(self, municipality, form, status=HTTPStatus.OK):
-        context = municipality_context(self.request.user, municipality, bound=form)
+        context = municipality_context(self.request, municipality, bound=form)
         return self.render_to_response(context, status=status)
