@@ -29,6 +29,11 @@ def prefecture(prefecture_id: int) -> str:
     return f"pref:{prefecture_id}"
 
 
+def municipality(municipality_id: int) -> str:
+    """One local government's stages (and its relay records): for what shows a single local government."""
+    return f"lg:{municipality_id}"
+
+
 def work(name: str) -> str:
     """The generation of the centers' work behind ``name`` (a prefecture, the country, …).
 

@@ -20,6 +20,7 @@ from cooperation.caching.events import MASTER_DATA_CHANGED
 from cooperation.commissioners import events as commissioner_events
 from cooperation.disasters import events as disaster_events
 from cooperation.events import ACTIVITY_CHANGED, ACTIVITY_LOGGED, PROGRESS_CHANGED, REFERRAL_FILED, REFERRAL_MOVED
+from cooperation.relay import events as relay_events
 from offices.events import Event, subscribe
 
 COMMISSIONER_RECORD_EVENTS = (
@@ -59,7 +60,16 @@ def bump_work(names: Iterable[str]) -> None:
 
 @subscribe(PROGRESS_CHANGED)
 def progress_changed(event: Event) -> None:
-    generations.bump(affected(municipality_ids=event.data.get("municipality_ids", ())))
+    municipality_ids = event.data.get("municipality_ids", ())
+    generations.bump(
+        affected(municipality_ids=municipality_ids) | {generations.municipality(pk) for pk in municipality_ids}
+    )
+
+
+@subscribe(relay_events.RELAY_RECORDED)
+def relay_recorded(event: Event) -> None:
+    """A prefecture's relay of the letter: the panel of its prefectural government (the report's page)."""
+    generations.bump([generations.municipality(event.data["municipality_id"])])
 
 
 @subscribe(ACTIVITY_LOGGED, ACTIVITY_CHANGED)

@@ -2,10 +2,12 @@
 
 import html
 from collections.abc import Callable
+from typing import NamedTuple
 
 from django import forms
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
@@ -153,6 +155,11 @@ def municipality_url_maker() -> Callable[[str], str]:
     return url
 
 
+class MatrixHtml(NamedTuple):
+    rows: list[SafeString]
+    summary: str
+
+
 class PrefectureReportMixin(ScopedMixin):
     """Scope, filters and the matrix, shared by the page and its downloads so they never disagree."""
 
@@ -237,9 +244,21 @@ class PrefectureReportView(PrefectureReportMixin, DetailView):
             as_of_shortcuts=shortcuts,
             export_query=self.query_string(),
             baseline_year=fiscal.fiscal_year(report["matrix"].baseline),
-            matrix_rows=rollups.cached(
+            # The matrix's rows and the counts by item, rendered once per generation and kept as markup.
+            matrix_html=rollups.cached(
                 "matrix_html",
-                lambda: matrix_rows_html(report["matrix"]),
+                lambda: MatrixHtml(
+                    rows=matrix_rows_html(report["matrix"]),
+                    summary=render_to_string(
+                        "cooperation/includes/report_item_stages.html",
+                        {
+                            "item_stages": report["matrix"].summary,
+                            "stages": Stage.choices,
+                            "show_bars": False,
+                            "baseline": report["matrix"].baseline,
+                        },
+                    ),
+                ),
                 **self.cache_scope(),
                 filters=sorted(report["filters"].items()),
                 as_of=report["matrix"].as_of,

@@ -72,3 +72,41 @@ def test_prefecture_page_with_relay_panel_query_count(client_for, pref_01, djang
         response = client.get(reverse("cooperation:prefecture_report", args=["01"]))
     assert 'id="relay"' in response.content.decode()
     assert URL in response.content.decode()
+
+
+def test_cached_panel_shows_a_new_relay_and_a_new_stage_on_the_next_request_and_its_form_works(
+    pref_01, hokkaido_government, otaru, settings
+):
+    """The panel is kept as markup (issue 18): its CSRF token is each viewer's own, its records and stage current."""
+    import re
+
+    from django.test import Client
+
+    settings.ROLLUP_CACHE = True
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(pref_01)
+    report = reverse("cooperation:prefecture_report", args=["01"])
+
+    def panel():
+        html = client.get(report).content.decode()
+        return html[html.index('id="relay"') : html.index("</section>", html.index('id="relay"'))]
+
+    first = panel()
+    assert "relay-missing" in first and "stage-not_started" in first.split("relay-records")[0]
+    assert panel().count("<tr>") == first.count("<tr>")  # from the cache
+    # Another local government's change leaves the panel's entry alone; the government's own 0-1 is shown at once.
+    progress_update(progress=Progress.objects.get(municipality=otaru, item__code="1-1"), stage=Stage.DONE, by=None)
+    progress_update(
+        progress=Progress.objects.get(municipality=hokkaido_government, item__code="0-1"),
+        stage=Stage.ARRANGING,
+        by=None,
+    )
+    assert "stage-arranging" in panel()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', panel()).group(1)
+    response = client.post(
+        URL, {"csrfmiddlewaretoken": token, "relayed_on": today().isoformat(), "notice_number": "第7号"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert RelayRecord.objects.filter(notice_number="第7号").exists()
+    shown = panel()
+    assert "第7号" in shown and "relay-missing" not in shown
