@@ -73,7 +73,11 @@ def _change_stage(ctx, otaru, officer, staff):
     progress = Progress.objects.get(municipality=otaru, item__code="1-1")
     target = Stage.CONSIDERING if progress.stage != Stage.CONSIDERING else Stage.ARRANGING
     progress_update(
-        progress=progress, stage=target, by=staff[0], effective_date=max(ctx.today, progress.stage_date or ctx.today)
+        progress=progress,
+        stage=target,
+        by=staff[0],
+        effective_date=max(ctx.today, progress.stage_date or ctx.today),
+        note="ベンチマーク",  # a move back down the ladder needs its reason (issue 16)
     )
 
 

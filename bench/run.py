@@ -779,6 +779,8 @@ STAGE_LABELS = {
     "not_feasible": "当面困難",
 }
 # Each row moves its progress to a different stage, so all 15,000 rows are changes (the heaviest file).
+# Every row carries a note: 定着 → 実施 is a move back down the ladder, which needs its reason (issue 16).
+IMPORT_NOTE = "ベンチマークの取込"
 NEXT_FOR_IMPORT = {
     "not_started": "considering",
     "considering": "arranging",
@@ -819,7 +821,9 @@ def survey_csv(rows: list[dict], day: datetime.date) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["団体コード", "団体名", "項目", "段階", "日付", "備考"])
     for row in rows:
-        writer.writerow([row["lg_code"], row["name"], row["item"], STAGE_LABELS[row["stage"]], day.isoformat(), ""])
+        writer.writerow(
+            [row["lg_code"], row["name"], row["item"], STAGE_LABELS[row["stage"]], day.isoformat(), IMPORT_NOTE]
+        )
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
@@ -861,7 +865,7 @@ def import_row_by_row(rows: list[dict], day: datetime.date, by) -> int:
 
     for row in rows:
         progress = Progress.objects.get(municipality__lg_code=row["lg_code"], item__code=row["item"])
-        progress_update(progress=progress, stage=row["stage"], by=by, effective_date=day)
+        progress_update(progress=progress, stage=row["stage"], by=by, effective_date=day, note=IMPORT_NOTE)
     return len(rows)
 
 
