@@ -119,7 +119,7 @@ def history_html(history, *, may_edit: bool) -> SafeString:
         }
         correction = ""
         if change.corrects_id:
-            of = gettext("of the change of %(date)s") % {"date": escape(jdate(change.corrects.effective_date))}
+            of = gettext("of the change of %(date)s") % {"date": escape(jdate(change.corrects_effective_date))}
             correction = f'<p class="work-correction"><strong>{_t("Correction")}</strong> {of}</p>'
         elif change.is_corrected:
             correction = f'<p class="work-correction">{_t("Corrected by a later correcting change.")}</p>'
@@ -146,24 +146,58 @@ def history_html(history, *, may_edit: bool) -> SafeString:
     return mark_safe("".join(out))
 
 
+def history_evidence() -> dict:
+    """Annotations for what the timeline shows of each change's evidence and corrected change (no join)."""
+    from django.db.models import OuterRef, Subquery
+
+    from cooperation.models import Activity, Commissioner, CommissionerAward, ImportBatch, ProgressChange, Referral
+
+    def field(model, key, name):
+        return Subquery(model._base_manager.filter(pk=OuterRef(key)).values(name)[:1])
+
+    return {
+        "evidence_activity_title": field(Activity, "activity_id", "title"),
+        "evidence_referral_received_on": field(Referral, "referral_id", "received_on"),
+        "evidence_import_file_name": field(ImportBatch, "import_batch_id", "file_name"),
+        "evidence_commissioner_number": field(Commissioner, "commissioner_id", "number"),
+        "evidence_commissioner_name": field(Commissioner, "commissioner_id", "name"),
+        "evidence_award_title": field(CommissionerAward, "commissioner_award_id", "title"),
+        "evidence_award_commissioner_number": field(CommissionerAward, "commissioner_award_id", "commissioner__number"),
+        "corrects_effective_date": field(ProgressChange, "corrects_id", "effective_date"),
+    }
+
+
+def _link(url: str, text: str) -> str:
+    return f'<p><a href="{escape(url)}">{text}</a></p>'
+
+
 def _evidence(change) -> str:
-    if change.activity:
-        text = gettext("Evidence: activity “%(title)s”") % {"title": as_in_template(change.activity.title)}
-        return f'<p><a href="{escape(change.activity.get_absolute_url())}">{text}</a></p>\n      '
-    if change.referral:
-        text = gettext("Evidence: referral received %(date)s") % {"date": escape(jdate(change.referral.received_on))}
-        return f'<p><a href="{escape(change.referral.get_absolute_url())}">{text}</a></p>\n      '
-    if change.import_batch:
-        text = gettext("Evidence: survey import “%(file)s”") % {"file": as_in_template(change.import_batch.file_name)}
-        return f'<p><a href="{escape(change.import_batch.get_absolute_url())}">{text}</a></p>\n      '
+    """What the template's {% if change.activity %}…{% elif %} chain gave, from the history_evidence() values."""
+    if change.activity_id:
+        text = gettext("Evidence: activity “%(title)s”") % {"title": as_in_template(change.evidence_activity_title)}
+        return _link(reverse("cooperation:activity_detail", kwargs={"pk": change.activity_id}), text) + "\n      "
+    if change.referral_id:
+        date = escape(jdate(change.evidence_referral_received_on))
+        text = gettext("Evidence: referral received %(date)s") % {"date": date}
+        return _link(reverse("cooperation:referral_detail", kwargs={"pk": change.referral_id}), text) + "\n      "
+    if change.import_batch_id:
+        name = as_in_template(change.evidence_import_file_name)
+        text = gettext("Evidence: survey import “%(file)s”") % {"file": name}
+        return (
+            _link(reverse("cooperation:importbatch_detail", kwargs={"pk": change.import_batch_id}), text) + "\n      "
+        )
     if change.commissioner_id:
-        text = gettext("Evidence: recommendation of commissioner %(name)s") % {
-            "name": as_in_template(change.commissioner.name)
-        }
-        return f'<p><a href="{escape(change.commissioner.get_absolute_url())}">{text}</a></p>\n      '
+        name = as_in_template(change.evidence_commissioner_name)
+        text = gettext("Evidence: recommendation of commissioner %(name)s") % {"name": name}
+        url = reverse("cooperation:commissioner_detail", kwargs={"number": change.evidence_commissioner_number})
+        return _link(url, text) + "\n      "
     if change.commissioner_award_id:
-        text = gettext("Evidence: award “%(title)s” to a commissioner") % {
-            "title": as_in_template(change.commissioner_award.title)
-        }
-        return f'<p><a href="{escape(change.commissioner_award.get_absolute_url())}">{text}</a></p>'
+        title = as_in_template(change.evidence_award_title)
+        text = gettext("Evidence: award “%(title)s” to a commissioner") % {"title": title}
+        number = change.evidence_award_commissioner_number
+        url = (
+            reverse("cooperation:commissioner_detail", kwargs={"number": number})
+            + f"#award-{change.commissioner_award_id}"
+        )
+        return _link(url, text)
     return ""
