@@ -192,7 +192,7 @@ def test_survey_file_has_the_documented_header_and_a_bom():
     content = run.survey_csv(rows, datetime.date(2026, 11, 29))
     assert content.startswith("\ufeff".encode())
     lines = content.decode("utf-8-sig").splitlines()
-    assert lines == ["団体コード,団体名,項目,段階,日付,備考", "012033,小樽市,2-2,実施,2026-11-29,"]
+    assert lines == ["団体コード,団体名,項目,段階,日付,備考", f"012033,小樽市,2-2,実施,2026-11-29,{run.IMPORT_NOTE}"]
 
 
 def test_every_import_row_changes_the_stage():
