@@ -246,7 +246,7 @@ class PrefectureReportView(PrefectureReportMixin, DetailView):
             baseline_year=fiscal.fiscal_year(report["matrix"].baseline),
             # The matrix's rows and the counts by item, rendered once per generation and kept as markup.
             matrix_html=rollups.cached(
-                "matrix_html",
+                "matrix_markup",  # (rows, summary); "matrix_html" held the rows alone
                 lambda: MatrixHtml(
                     rows=matrix_rows_html(report["matrix"]),
                     summary=render_to_string(
