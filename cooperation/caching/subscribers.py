@@ -110,10 +110,14 @@ def connect_disaster_signals() -> None:
     def bump_after_commit(**kwargs) -> None:
         transaction.on_commit(lambda: generations.bump([generations.DISASTERS]))
 
-    for signal in (post_save, post_delete):
-        signal.connect(bump_after_commit, sender=Disaster, dispatch_uid=f"disaster-banner-{signal}")
+    # weak=False: the receiver is a local function, which nothing else keeps alive.
+    post_save.connect(bump_after_commit, sender=Disaster, weak=False, dispatch_uid="disaster-banner-save")
+    post_delete.connect(bump_after_commit, sender=Disaster, weak=False, dispatch_uid="disaster-banner-delete")
     m2m_changed.connect(
-        bump_after_commit, sender=Disaster.municipalities.through, dispatch_uid="disaster-banner-municipalities"
+        bump_after_commit,
+        sender=Disaster.municipalities.through,
+        weak=False,
+        dispatch_uid="disaster-banner-municipalities",
     )
 
 
