@@ -9,19 +9,14 @@ and the catalogue's messages are those the template had; tests compare them.
 
 from __future__ import annotations
 
-import html
-
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from cooperation.markup import escaped
 from cooperation.reporting.prefecture import municipality_url_maker
 from cooperation.templatetags.cooperation_tags import stage_badge
-
-
-def _escape(value) -> str:
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
 class _RowWriter:
@@ -51,7 +46,7 @@ class _RowWriter:
 
     def kind(self, municipality) -> str:
         if municipality.kind not in self.kinds:
-            self.kinds[municipality.kind] = _escape(municipality.get_kind_display())
+            self.kinds[municipality.kind] = escaped(municipality.get_kind_display())
         return self.kinds[municipality.kind]
 
     def suggestion(self, row) -> str:
@@ -59,10 +54,10 @@ class _RowWriter:
             return "—"
         item = row.suggestion.item
         badge = self.badge(row.suggestion.stage)
-        out = f'<span class="work-code">{_escape(item.code)}</span> {_escape(item.title)} {badge}'
+        out = f'<span class="work-code">{escaped(item.code)}</span> {escaped(item.title)} {badge}'
         if row.peer_total:
             phrase = self.phrase(row.peer_total) % {"peers": row.suggestion_peers, "total": row.peer_total}
-            out += f'\n            <span class="work-meta">{_escape(phrase)}</span>'
+            out += f'\n            <span class="work-meta">{escaped(phrase)}</span>'
         return out
 
     @staticmethod
@@ -70,26 +65,26 @@ class _RowWriter:
         if not row.stale:
             return "—"
         return " ".join(
-            f'<span class="work-code" title="{_escape(progress.item.title)}">{_escape(progress.item.code)}</span>'
+            f'<span class="work-code" title="{escaped(progress.item.title)}">{escaped(progress.item.code)}</span>'
             for progress in row.stale
         )
 
     def row(self, row) -> str:
         municipality = row.municipality
-        lg_code = _escape(municipality.lg_code)
-        link = _escape(self.url(municipality.lg_code))
+        lg_code = escaped(municipality.lg_code)
+        link = escaped(self.url(municipality.lg_code))
         cells = [
-            f'<th scope="row"><a href="{link}">{_escape(municipality.name)}</a></th>',
+            f'<th scope="row"><a href="{link}">{escaped(municipality.name)}</a></th>',
             f"<td>{self.kind(municipality)}</td>",
             f'<td class="work-number">{row.adopted} / {row.applicable}</td>',
             f'<td class="work-suggestion">{self.suggestion(row)}</td>',
             f'<td class="work-stale">{self.stale(row)}</td>',
-            f'<td class="work-number">{_escape(municipality.open_referrals)}</td>',
+            f'<td class="work-number">{escaped(municipality.open_referrals)}</td>',
         ]
         if self.may_write:
             label = self.log_label % {"name": escape(municipality.name)}
             cells.append(
-                f'<td><a href="{_escape(self.log_url)}?office={_escape(self.office.code)}&amp;municipality={lg_code}">'
+                f'<td><a href="{escaped(self.log_url)}?office={escaped(self.office.code)}&amp;municipality={lg_code}">'
                 f"{label}</a></td>"
             )
         return f'<tr id="lg-{lg_code}">\n  ' + "\n  ".join(cells) + "\n</tr>"

@@ -22,6 +22,8 @@ from cooperation.markup import as_in_template
 from cooperation.templatetags.cooperation_tags import jdate, stage_badge
 
 STAGE_FORM_TEMPLATE = "cooperation/includes/work_stage_form.html"
+# The template's first line ({% load … %}) leaves a line break before the form.
+_FORM_HEAD = "\n"
 
 
 def _recorded_by(user) -> str:
@@ -101,10 +103,6 @@ def _stage_form(progress, form, *, municipality, csrf_token: str) -> str:
         f'  <button type="submit" class="primary">{gettext("Save %(item)s") % {"item": code}}</button>\n'
         "</form>\n"
     )
-
-
-# The template's first line ({% load … %}) leaves a line break before the form.
-_FORM_HEAD = "\n"
 
 
 def history_html(history, *, may_edit: bool) -> SafeString:

@@ -1,6 +1,5 @@
 """Prefecture report (都道府県別レポート): the local governments × items matrix, its counts and its downloads."""
 
-import html
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -18,6 +17,7 @@ from django.views.generic import DetailView
 
 from cooperation import exports, fiscal
 from cooperation.caching import rollups
+from cooperation.markup import escaped
 from cooperation.mixins import ScopedMixin
 from cooperation.models import RequestItem, Stage
 from cooperation.reporting import rollups as reports
@@ -107,11 +107,11 @@ def matrix_rows_html(matrix: reports.Matrix) -> list[SafeString]:
     prefecture_class = ' class="row-prefecture"'
     rows = []
     for row in matrix.rows:
-        code = _escape(row.lg_code)
+        code = escaped(row.lg_code)
         parts = [
             f'<tr data-lg-code="{code}"{prefecture_class if row.kind == Municipality.Kind.PREFECTURE else ""}>'
-            f'<td>{code}</td><th scope="row"><a href="{_escape(municipality_url(row.lg_code))}">'
-            f"{_escape(row.name)}</a></th><td>{_escape(row.kind_label)}</td><td>{_escape(row.office)}</td>"
+            f'<td>{code}</td><th scope="row"><a href="{escaped(municipality_url(row.lg_code))}">'
+            f"{escaped(row.name)}</a></th><td>{escaped(row.kind_label)}</td><td>{escaped(row.office)}</td>"
         ]
         for cell in row.cells:
             key = (cell.item_code, cell.stage, cell.baseline)
@@ -122,11 +122,6 @@ def matrix_rows_html(matrix: reports.Matrix) -> list[SafeString]:
         parts.append("</tr>")
         rows.append(mark_safe("".join(parts)))
     return rows
-
-
-def _escape(value) -> str:
-    """``conditional_escape()`` without its lazy-string wrapper, which costs more than the escaping of a short name."""
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
 def municipality_url_maker() -> Callable[[str], str]:

@@ -3,6 +3,7 @@ equal the template they replaced (tests/cooperation/reference/municipality_detai
 
 import datetime
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,9 @@ def varied(master, otaru, center_sapporo, lg_otaru):
     return otaru
 
 
-def _reference_response(client, settings, tmp_path, headers):
+@contextmanager
+def reference_templates(settings, tmp_path):
+    """The page's template as it was (the reference copy) in place of the current one, for the block's requests."""
     reference_dir = tmp_path / "templates" / "cooperation"
     reference_dir.mkdir(parents=True)
     (reference_dir / "municipality_detail.html").write_text(REFERENCE.read_text(encoding="utf-8"), encoding="utf-8")
@@ -79,7 +82,7 @@ def _reference_response(client, settings, tmp_path, headers):
         engines._engines = {}
         engines.__dict__.pop("templates", None)
         try:
-            return client.get(PAGE, **headers)
+            yield
         finally:
             engines._engines = {}
             engines.__dict__.pop("templates", None)
@@ -96,7 +99,8 @@ def test_page_equals_the_template_it_replaced(varied, client_for, request, role,
     # The page holds what the comparison is about: evidence of every kind, a correction, escaped markup.
     for shown in ("/activities/", "/referrals/", "/imports/", "work-correction", "&lt;研修&gt;", "stage-not_feasible"):
         assert shown in html, shown
-    reference = _reference_response(client, settings, tmp_path, headers)
+    with reference_templates(settings, tmp_path):
+        reference = client.get(PAGE, **headers)
     assert normalised(html) == normalised(reference.content.decode())
 
 
@@ -113,16 +117,6 @@ def test_a_refused_update_shows_its_form_with_errors_as_the_template_did(
     }
     fast = client.post(f"{PAGE}progress/2-1/", data)
     assert fast.status_code == 200 and "work-has-errors" in fast.content.decode()
-    reference_dir = tmp_path / "templates" / "cooperation"
-    reference_dir.mkdir(parents=True)
-    (reference_dir / "municipality_detail.html").write_text(REFERENCE.read_text(encoding="utf-8"), encoding="utf-8")
-    templates = [{**settings.TEMPLATES[0], "DIRS": [tmp_path / "templates", *settings.TEMPLATES[0]["DIRS"]]}]
-    with override_settings(TEMPLATES=templates):
-        engines._engines = {}
-        engines.__dict__.pop("templates", None)
-        try:
-            reference = client.post(f"{PAGE}progress/2-1/", data)
-        finally:
-            engines._engines = {}
-            engines.__dict__.pop("templates", None)
+    with reference_templates(settings, tmp_path):
+        reference = client.post(f"{PAGE}progress/2-1/", data)
     assert normalised(fast.content.decode()) == normalised(reference.content.decode())
